@@ -1,0 +1,194 @@
+//! Setting fields by name from `FIELD=VALUE` text, for `config set` and
+//! `share ... set`: one generic path through serde, so every field of every
+//! object is settable and the error names the field.
+//!
+//! Values: booleans `true|false`, numbers, enum names (case-insensitive),
+//! lists comma-separated (empty for an empty list), `null` or empty to clear
+//! an optional field.
+
+use crate::ValidationErrors;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+/// The names of the settable fields of `obj`, in order.
+pub fn field_names<T: Serialize>(obj: &T) -> Vec<String> {
+    match serde_json::to_value(obj) {
+        Ok(Value::Object(m)) => m.keys().filter(|k| *k != "id").cloned().collect(),
+        _ => vec![],
+    }
+}
+
+/// Candidate JSON values for `raw`, given the field's current value.
+fn candidates(current: &Value, raw: &str) -> Vec<Value> {
+    let text = |s: &str| Value::String(s.to_string());
+    let scalar = |s: &str| -> Vec<Value> {
+        let mut v = vec![];
+        if let Ok(n) = s.parse::<u64>() {
+            v.push(Value::from(n));
+        }
+        match s {
+            "true" => v.push(Value::Bool(true)),
+            "false" => v.push(Value::Bool(false)),
+            _ => {}
+        }
+        v.push(text(s));
+        v.push(text(&s.to_uppercase().replace('-', "_")));
+        v.push(text(&s.to_uppercase()));
+        v
+    };
+    match current {
+        Value::Bool(_) => match raw {
+            "true" => vec![Value::Bool(true)],
+            "false" => vec![Value::Bool(false)],
+            _ => vec![],
+        },
+        Value::Number(_) => raw.parse::<u64>().map(Value::from).into_iter().collect(),
+        Value::Array(_) => {
+            let items: Vec<&str> = raw.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+            // Each item may need the enum spelling; try plain, then upper.
+            vec![
+                Value::Array(items.iter().map(|s| text(s)).collect()),
+                Value::Array(items.iter().map(|s| text(&s.to_uppercase().replace('-', "_"))).collect()),
+                Value::Array(items.iter().map(|s| text(&s.to_uppercase())).collect()),
+            ]
+            .into_iter()
+            .chain(
+                items
+                    .iter()
+                    .map(|s| s.parse::<u64>().ok().map(Value::from))
+                    .collect::<Option<Vec<Value>>>()
+                    .map(Value::Array),
+            )
+            .collect()
+        }
+        Value::Null => {
+            if raw.is_empty() || raw == "null" {
+                vec![Value::Null]
+            } else {
+                scalar(raw)
+            }
+        }
+        Value::String(_) => {
+            let mut v = vec![text(raw)];
+            v.extend(scalar(raw));
+            v
+        }
+        Value::Object(_) => serde_json::from_str(raw).into_iter().collect(),
+    }
+}
+
+fn expected(current: &Value) -> &'static str {
+    match current {
+        Value::Bool(_) => "true or false",
+        Value::Number(_) => "a whole number",
+        Value::Array(_) => "a comma-separated list",
+        _ => "a valid value",
+    }
+}
+
+/// Sets `field` of `obj` from `raw`. The error names `object` and the field.
+pub fn set_field<T: Serialize + DeserializeOwned>(
+    obj: &mut T,
+    object: &str,
+    field: &str,
+    raw: &str,
+) -> Result<(), ValidationErrors> {
+    let fail = |m: String| ValidationErrors::single(object, field, m);
+    let Ok(Value::Object(map)) = serde_json::to_value(&*obj) else {
+        return Err(fail("cannot be set".into()));
+    };
+    let Some(current) = map.get(field).filter(|_| field != "id") else {
+        let names: Vec<String> = map.keys().filter(|k| *k != "id").cloned().collect();
+        return Err(fail(format!("is not a field; the fields are: {}", names.join(", "))));
+    };
+    let mut last_error = String::new();
+    // An empty value or `null` clears an optional field; other types refuse
+    // null and fall through to their own candidates.
+    let clear = (raw.is_empty() || raw == "null").then_some(Value::Null);
+    for candidate in clear.into_iter().chain(candidates(current, raw)) {
+        let mut m: Map<String, Value> = map.clone();
+        m.insert(field.to_string(), candidate);
+        match serde_json::from_value::<T>(Value::Object(m)) {
+            Ok(v) => {
+                *obj = v;
+                return Ok(());
+            }
+            Err(e) => last_error = e.to_string(),
+        }
+    }
+    let detail = if last_error.contains("unknown variant") {
+        last_error.split_once("expected").map(|(_, rest)| format!("expected {}", rest.trim())).unwrap_or(last_error)
+    } else {
+        expected(current).to_string()
+    };
+    Err(fail(format!("{raw:?} is not valid here: {detail}")))
+}
+
+/// Applies `FIELD=VALUE` assignments in order; all or nothing.
+pub fn apply_assignments<T: Serialize + DeserializeOwned + Clone>(
+    obj: &mut T,
+    object: &str,
+    assignments: &[String],
+) -> Result<(), ValidationErrors> {
+    let mut work = obj.clone();
+    let mut errors = vec![];
+    for a in assignments {
+        match a.split_once('=') {
+            Some((field, value)) => {
+                if let Err(e) = set_field(&mut work, object, field.trim(), value) {
+                    errors.extend(e.0);
+                }
+            }
+            None => errors.push(crate::ValidationError::new(object, a.clone(), "expected FIELD=VALUE")),
+        }
+    }
+    if errors.is_empty() {
+        *obj = work;
+        Ok(())
+    } else {
+        Err(ValidationErrors(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::smb::{MinProtocol, SmbService};
+    use crate::ssh::SshService;
+
+    #[test]
+    fn sets_enums_booleans_lists_and_options() {
+        let mut s = SmbService::default();
+        apply_assignments(
+            &mut s,
+            "smb",
+            &["minimum_protocol=smb1".into(), "ntlmv1_auth=true".into(), "admin_group=wheel".into()],
+        )
+        .unwrap();
+        assert_eq!(s.minimum_protocol, MinProtocol::Smb1);
+        assert!(s.ntlmv1_auth);
+        assert_eq!(s.admin_group.as_deref(), Some("wheel"));
+        apply_assignments(&mut s, "smb", &["admin_group=".into(), "bindip=127.0.0.1,::1".into()]).unwrap();
+        assert_eq!(s.admin_group, None);
+        assert_eq!(s.bindip.len(), 2);
+        let mut ssh = SshService::default();
+        apply_assignments(&mut ssh, "ssh", &["weak_ciphers=AES128-CBC".into(), "tcpport=2222".into()]).unwrap();
+        assert_eq!(ssh.tcpport, 2222);
+    }
+
+    #[test]
+    fn errors_name_the_field_and_change_nothing() {
+        let mut s = SmbService::default();
+        let before = s.clone();
+        let err =
+            apply_assignments(&mut s, "smb", &["ntlmv1_auth=true".into(), "minimum_protocol=SMB9".into()]).unwrap_err();
+        assert_eq!(err.0[0].field, "minimum_protocol");
+        assert!(err.0[0].message.contains("SMB1"), "{}", err.0[0].message);
+        assert_eq!(s, before);
+        let err = apply_assignments(&mut s, "smb", &["nosuchfield=1".into()]).unwrap_err();
+        assert!(err.0[0].message.contains("netbiosname"));
+        let err = apply_assignments(&mut s, "smb", &["bindip=999.1.1.1".into()]).unwrap_err();
+        assert_eq!(err.0[0].field, "bindip");
+    }
+}

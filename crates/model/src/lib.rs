@@ -1,0 +1,152 @@
+//! nasguard's typed model of the four sharing services of a Linux NAS.
+//!
+//! **Architecture invariant:** this crate does no IO. It holds the types,
+//! their secure defaults, and validation; every other crate builds on it.
+//! Field names and defaults follow TrueNAS, except where TrueNAS's default
+//! is insecure (then the TrueNAS name is kept with the secure default).
+
+pub mod error;
+pub mod fields;
+pub mod iscsi;
+pub mod nfs;
+pub mod secret;
+pub mod smb;
+mod smb_aux;
+mod smb_params;
+pub mod ssh;
+pub mod ssh_algos;
+pub mod text;
+
+pub use error::{ValidationError, ValidationErrors};
+pub use secret::Secret;
+pub use smb_aux::{SmbAuxLine, canonical_name as smb_canonical_name, parse as parse_smb_aux};
+
+use serde::{Deserialize, Serialize};
+
+/// Site facts the admin records that are not daemon settings.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Site {
+    /// Users approved as members of the SMB `admin_group` (SMB-006).
+    pub approved_smb_admins: Vec<String>,
+}
+
+/// The whole desired configuration: what the store holds at one revision.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub smb: smb::SmbService,
+    pub smb_shares: Vec<smb::SmbShare>,
+    pub nfs: nfs::NfsService,
+    pub nfs_shares: Vec<nfs::NfsShare>,
+    pub iscsi: iscsi::IscsiConfig,
+    pub ssh: ssh::SshService,
+    pub site: Site,
+}
+
+/// The four services.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    Smb,
+    Nfs,
+    Iscsi,
+    Ssh,
+}
+
+impl Service {
+    pub const ALL: [Service; 4] = [Service::Smb, Service::Nfs, Service::Iscsi, Service::Ssh];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Smb => "smb",
+            Service::Nfs => "nfs",
+            Service::Iscsi => "iscsi",
+            Service::Ssh => "ssh",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Service> {
+        Service::ALL.into_iter().find(|v| v.name().eq_ignore_ascii_case(s))
+    }
+}
+
+impl std::fmt::Display for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The next free id in a list of objects with ids.
+pub fn next_id<T>(items: &[T], id: impl Fn(&T) -> u32) -> u32 {
+    items.iter().map(id).max().unwrap_or(0) + 1
+}
+
+impl Config {
+    /// Moves auxiliary lines that set an owned setting onto its field, and
+    /// fills derived values (extent serials). Returns one note per change, to
+    /// show the user. Run before [`Config::validate`] on every change.
+    pub fn normalize(&mut self) -> Vec<String> {
+        let mut notes = smb_aux::normalize_global(&mut self.smb);
+        for share in &mut self.smb_shares {
+            notes.extend(smb_aux::normalize_share(share));
+        }
+        notes.extend(ssh::normalize(&mut self.ssh));
+        for share in &mut self.nfs_shares {
+            if !share.open_to_everyone() {
+                share.allow_everyone = false;
+            }
+        }
+        for x in &mut self.iscsi.extents {
+            if x.serial.is_empty() {
+                x.serial = iscsi::IscsiConfig::derived_serial(&x.name);
+            }
+        }
+        notes
+    }
+
+    /// Every problem in the configuration, or `Ok` if there is none.
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut out = vec![];
+        smb::validate_service(self, &mut out);
+        smb::validate_shares(self, &mut out);
+        nfs::validate_service(self, &mut out);
+        nfs::validate_shares(self, &mut out);
+        iscsi::validate(self, &mut out);
+        ssh::validate(self, &mut out);
+        for user in &self.site.approved_smb_admins {
+            if let Err(m) = text::unix_name(user) {
+                out.push(ValidationError::new("site", "approved_smb_admins", m));
+            }
+        }
+        if out.is_empty() { Ok(()) } else { Err(ValidationErrors(out)) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_is_valid() {
+        assert_eq!(Config::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn defaults_are_secure() {
+        let c = Config::default();
+        assert_eq!(c.smb.minimum_protocol, smb::MinProtocol::Smb2);
+        assert!(!c.smb.ntlmv1_auth);
+        assert_eq!(c.smb.server_signing, smb::ServerSigning::Mandatory);
+        assert!(!c.ssh.rootlogin && !c.ssh.tcpfwd && !c.ssh.passwordauth);
+        assert_eq!(c.ssh.ciphers, ssh_algos::RECOMMENDED_CIPHERS.map(String::from).to_vec());
+        assert!(!c.nfs.allow_nonroot);
+    }
+
+    #[test]
+    fn config_round_trips_through_json() {
+        let c = Config::default();
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(serde_json::from_str::<Config>(&json).unwrap(), c);
+    }
+}

@@ -1,0 +1,82 @@
+//! A secret (CHAP secret) that is never printed back.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// What a set secret looks like in every output.
+pub const MASK: &str = "********";
+
+/// A secret value. `Debug`, `Display` and `Serialize` all print [`MASK`]
+/// (or nothing when unset), so a secret cannot leak through `--json`, the
+/// API, logs or the audit log. Only [`Secret::expose`] gives the value, for
+/// the renderer that writes the daemon's 0600 file and for the store, which
+/// encrypts it.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// True when a client sent back the mask it was shown: an update then
+    /// keeps the stored secret instead of setting it to asterisks.
+    pub fn is_mask(&self) -> bool {
+        self.0 == MASK
+    }
+
+    fn shown(&self) -> &'static str {
+        if self.0.is_empty() { "" } else { MASK }
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({:?})", self.shown())
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.shown())
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.shown())
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_is_masked_in_every_output() {
+        let s = Secret::new("VerySecret123");
+        assert_eq!(format!("{s}"), MASK);
+        assert!(!format!("{s:?}").contains("VerySecret"));
+        assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{MASK}\""));
+        assert_eq!(s.expose(), "VerySecret123");
+    }
+
+    #[test]
+    fn unset_secret_shows_empty() {
+        assert_eq!(serde_json::to_string(&Secret::default()).unwrap(), "\"\"");
+    }
+}

@@ -1,0 +1,536 @@
+//! SMB auxiliary parameters: `key = value` lines checked against Samba's
+//! parameter table and against the settings nasguard owns.
+//!
+//! A line that sets something nasguard has a field for is either mapped onto
+//! that field (`server signing = mandatory` becomes `server_signing =
+//! MANDATORY`, see [`normalize_global`]) or rejected with an error naming the
+//! field. So the rendered smb.conf never holds two conflicting lines, and a
+//! pasted recommendation is never silently ignored.
+
+use crate::error::Errors;
+use crate::smb::{MinProtocol, ServerSigning, SmbEncryption, SmbService, SmbShare};
+use crate::smb_params::{SAMBA_PARAMS, SAMBA_SYNONYMS, Scope};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum AuxSection {
+    Global,
+    Share,
+}
+
+/// One parsed line: its number (1-based), the canonical parameter name, and
+/// whether the name was an inverted synonym (`writeable` for `read only`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmbAuxLine {
+    pub line: usize,
+    pub key: String,
+    pub inverted: bool,
+    pub value: String,
+}
+
+/// Lowercases, collapses inner whitespace and resolves synonyms.
+pub fn canonical_name(raw: &str) -> (String, bool) {
+    let key = raw.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    match SAMBA_SYNONYMS.iter().find(|(s, _, _)| *s == key) {
+        Some((_, canonical, inverted)) => ((*canonical).to_string(), *inverted),
+        None => (key, false),
+    }
+}
+
+fn scope_of(key: &str) -> Option<Scope> {
+    SAMBA_PARAMS.iter().find(|(name, _)| *name == key).map(|(_, scope)| *scope)
+}
+
+/// Splits auxiliary text into lines; blank lines and `#`/`;` comments are
+/// skipped. Errors are `(line number, message)`.
+pub fn parse(text: &str) -> (Vec<SmbAuxLine>, Vec<(usize, String)>) {
+    let mut lines = vec![];
+    let mut errors = vec![];
+    for (i, raw) in text.split('\n').enumerate() {
+        let n = i + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if line.starts_with('[') {
+            errors.push((n, format!("{line:?}: section headers are not allowed; each line is one \"key = value\"")));
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            errors.push((n, format!("{line:?}: auxiliary parameters must be in the format of \"key = value\"")));
+            continue;
+        };
+        let (key, inverted) = canonical_name(k);
+        if key.is_empty() {
+            errors.push((n, format!("{line:?}: the parameter name is missing")));
+            continue;
+        }
+        lines.push(SmbAuxLine { line: n, key, inverted, value: v.trim().to_string() });
+    }
+    (lines, errors)
+}
+
+/// Parameters no auxiliary line may set: TrueNAS's blocklist, then paths and
+/// includes that would escape nasguard's layout.
+const BLOCKED: &[&str] = &[
+    "state directory",
+    "private dir",
+    "lock directory",
+    "config backend",
+    "log level",
+    "cache directory",
+    "clustering",
+    "ctdb socket",
+    "socket options",
+    "include",
+    "wide links",
+    "allow insecure wide links",
+    "zfs_core:zfs_block_cloning",
+    "zfs_core:zfs_integrity_streams",
+    "shadow:no_dataset_traversal",
+    "use sendfile",
+    "vfs objects",
+    "config file",
+    "copy",
+    "pid directory",
+    "ncalrpc dir",
+    "binddns dir",
+    "ntp signd socket directory",
+    "usershare path",
+    "log file",
+    "registry shares",
+    "include system krb5 conf",
+];
+
+/// Parameters that run a program: an auxiliary line could turn the SMB
+/// service into a root shell, so they are refused outright.
+fn runs_a_command(key: &str) -> bool {
+    key.ends_with(" command")
+        || key.ends_with(" script")
+        || key.ends_with("exec")
+        || key.ends_with(" program")
+        || matches!(
+            key,
+            "panic action"
+                | "magic script"
+                | "magic output"
+                | "preexec close"
+                | "root preexec close"
+                | "username map script"
+                | "dfree command"
+                | "passwd chat"
+        )
+}
+
+/// Global parameters nasguard writes itself, and the field that sets each.
+fn global_owner(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "server signing" => "server_signing",
+        "server min protocol" => "minimum_protocol",
+        "ntlm auth" => "ntlmv1_auth",
+        "server smb encrypt" => "encryption",
+        "netbios name" => "netbiosname",
+        "netbios aliases" => "netbiosalias",
+        "workgroup" => "workgroup",
+        "server string" => "description",
+        "unix charset" => "unixcharset",
+        "local master" => "localmaster",
+        "guest account" => "guest",
+        "create mask" => "filemask",
+        "directory mask" => "dirmask",
+        "server multi channel support" => "multichannel",
+        "interfaces" | "bind interfaces only" => "bindip",
+        "admin users" => "admin_group",
+        "syslog only" | "logging" => "syslog",
+        _ => return None,
+    })
+}
+
+/// Global parameters derived from other settings; no field sets them directly.
+fn global_managed(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "lanman auth" => "always \"no\" (LANMAN hashes are broken; SMB-003)",
+        "client ntlmv2 auth" | "raw ntlmv2 auth" => "kept at Samba's secure default",
+        "map to guest" => "derived from the shares' guestok field (\"Never\" unless a share allows guests)",
+        "restrict anonymous" => "always 2 unless a share allows guests",
+        "server role" | "security" => "nasguard runs Samba as a standalone server",
+        "smb ports" | "disable netbios" => "derived from the deployment (sandbox ports or the system default)",
+        "passdb backend" => "managed by nasguard's user commands",
+        "load printers" | "printcap name" | "disable spoolss" | "printing" => "printing is always disabled",
+        _ => return None,
+    })
+}
+
+/// Share parameters nasguard writes from share fields.
+fn share_owner(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "path" => "path",
+        "comment" => "comment",
+        "read only" => "readonly",
+        "browseable" => "browsable",
+        "guest ok" => "guestok",
+        "access based share enum" => "abe",
+        "hosts allow" => "hostsallow",
+        "hosts deny" => "hostsdeny",
+        "available" => "enabled",
+        _ => return None,
+    })
+}
+
+/// The serde (TrueNAS) spelling of an enum value.
+fn wire_name<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
+fn samba_bool(v: &str) -> Option<bool> {
+    match v.to_lowercase().as_str() {
+        "yes" | "true" | "1" | "on" => Some(true),
+        "no" | "false" | "0" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn set_global(svc: &mut SmbService, key: &str, value: &str) -> Result<String, String> {
+    let lower = value.to_lowercase();
+    match key {
+        "server signing" => {
+            svc.server_signing = match lower.as_str() {
+                "mandatory" | "required" | "force" | "forced" | "enforced" => ServerSigning::Mandatory,
+                "default" | "auto" => ServerSigning::Default,
+                _ => return Err(format!("server_signing is DEFAULT or MANDATORY; {value:?} is not offered")),
+            };
+            Ok(format!("server_signing={}", wire_name(&svc.server_signing)))
+        }
+        "server min protocol" => {
+            svc.minimum_protocol = match lower.as_str() {
+                "nt1" => MinProtocol::Smb1,
+                "smb2" | "smb2_02" => MinProtocol::Smb2,
+                "smb3" | "smb3_00" => MinProtocol::Smb3,
+                _ => {
+                    return Err(format!(
+                        "minimum_protocol is SMB1 (NT1), SMB2 (SMB2_02) or SMB3 (SMB3_00); {value:?} has no equivalent"
+                    ));
+                }
+            };
+            Ok(format!("minimum_protocol={}", wire_name(&svc.minimum_protocol)))
+        }
+        "ntlm auth" => {
+            svc.ntlmv1_auth = match lower.as_str() {
+                "ntlmv1-permitted" | "yes" | "true" => true,
+                "ntlmv2-only" | "no" | "false" => false,
+                _ => {
+                    return Err(format!(
+                        "ntlmv1_auth is true (ntlmv1-permitted) or false (ntlmv2-only); {value:?} has no equivalent"
+                    ));
+                }
+            };
+            Ok(format!("ntlmv1_auth={}", svc.ntlmv1_auth))
+        }
+        "server smb encrypt" => {
+            svc.encryption = match lower.as_str() {
+                "default" => SmbEncryption::Default,
+                "if_required" | "auto" | "yes" | "true" | "enabled" => SmbEncryption::Negotiate,
+                "desired" => SmbEncryption::Desired,
+                "required" | "mandatory" | "force" | "forced" | "enforced" => SmbEncryption::Required,
+                _ => {
+                    return Err(format!(
+                        "encryption is DEFAULT, NEGOTIATE, DESIRED or REQUIRED; {value:?} is not offered"
+                    ));
+                }
+            };
+            Ok(format!("encryption={}", wire_name(&svc.encryption)))
+        }
+        "workgroup" => {
+            svc.workgroup = value.to_string();
+            Ok(format!("workgroup={value}"))
+        }
+        "netbios name" => {
+            svc.netbiosname = value.to_string();
+            Ok(format!("netbiosname={value}"))
+        }
+        "server string" => {
+            svc.description = value.to_string();
+            Ok(format!("description={value}"))
+        }
+        "guest account" => {
+            svc.guest = value.to_string();
+            Ok(format!("guest={value}"))
+        }
+        "local master" => {
+            svc.localmaster = samba_bool(value).ok_or("localmaster is a boolean")?;
+            Ok(format!("localmaster={}", svc.localmaster))
+        }
+        "server multi channel support" => {
+            svc.multichannel = samba_bool(value).ok_or("multichannel is a boolean")?;
+            Ok(format!("multichannel={}", svc.multichannel))
+        }
+        _ => Err(String::new()),
+    }
+}
+
+fn set_share(share: &mut SmbShare, key: &str, inverted: bool, value: &str) -> Result<String, String> {
+    let boolean = |field: &str| -> Result<bool, String> {
+        samba_bool(value).map(|b| b != inverted).ok_or_else(|| format!("{field} is a boolean; {value:?} is not"))
+    };
+    let list = || value.split([',', ' ', '\t']).filter(|s| !s.is_empty()).map(String::from).collect::<Vec<_>>();
+    match key {
+        "comment" => {
+            share.comment = value.to_string();
+            Ok(format!("comment={value}"))
+        }
+        "read only" => {
+            share.readonly = boolean("readonly")?;
+            Ok(format!("readonly={}", share.readonly))
+        }
+        "browseable" => {
+            share.browsable = boolean("browsable")?;
+            Ok(format!("browsable={}", share.browsable))
+        }
+        "guest ok" => {
+            share.guestok = boolean("guestok")?;
+            Ok(format!("guestok={}", share.guestok))
+        }
+        "access based share enum" => {
+            share.abe = boolean("abe")?;
+            Ok(format!("abe={}", share.abe))
+        }
+        "hosts allow" => {
+            share.hostsallow = list();
+            Ok(format!("hostsallow={}", share.hostsallow.join(",")))
+        }
+        "hosts deny" => {
+            share.hostsdeny = list();
+            Ok(format!("hostsdeny={}", share.hostsdeny.join(",")))
+        }
+        _ => Err(String::new()),
+    }
+}
+
+/// Removes the given (1-based) lines from `text`.
+fn without_lines(text: &str, drop: &[usize]) -> String {
+    text.split('\n')
+        .enumerate()
+        .filter(|(i, _)| !drop.contains(&(i + 1)))
+        .map(|(_, l)| l)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+/// Moves lines that set an owned global parameter onto its field. Returns
+/// one note per moved line; lines that cannot be mapped stay, for
+/// validation to reject with the reason.
+pub(crate) fn normalize_global(svc: &mut SmbService) -> Vec<String> {
+    let (lines, _) = parse(&svc.smb_options);
+    let mut notes = vec![];
+    let mut moved = vec![];
+    for l in lines {
+        if let Ok(what) = set_global(svc, &l.key, &l.value) {
+            notes.push(format!(
+                "smb_options line {} ({} = {}) was moved to the field nasguard owns: {what}",
+                l.line, l.key, l.value
+            ));
+            moved.push(l.line);
+        }
+    }
+    if !moved.is_empty() {
+        svc.smb_options = without_lines(&svc.smb_options, &moved);
+    }
+    notes
+}
+
+/// Share counterpart of [`normalize_global`].
+pub(crate) fn normalize_share(share: &mut SmbShare) -> Vec<String> {
+    let (lines, _) = parse(&share.auxsmbconf);
+    let mut notes = vec![];
+    let mut moved = vec![];
+    for l in lines {
+        if let Ok(what) = set_share(share, &l.key, l.inverted, &l.value) {
+            notes.push(format!(
+                "smb share {:?}: auxsmbconf line {} ({} = {}) was moved to the field nasguard owns: {what}",
+                share.name, l.line, l.key, l.value
+            ));
+            moved.push(l.line);
+        }
+    }
+    if !moved.is_empty() {
+        share.auxsmbconf = without_lines(&share.auxsmbconf, &moved);
+    }
+    notes
+}
+
+/// Why `key` may not be set by an auxiliary line in `section`, if it may not.
+fn refusal(key: &str, section: AuxSection, share: Option<&SmbShare>, svc_for_purpose: &SmbService) -> Option<String> {
+    if BLOCKED.contains(&key) {
+        return Some(format!("{key:?} is a blocked auxiliary parameter: changes to it are not permitted"));
+    }
+    if runs_a_command(key) {
+        return Some(format!("{key:?} runs a program as root and is not permitted as an auxiliary parameter"));
+    }
+    if let Some((prefix, _)) = key.split_once(':') {
+        if matches!(prefix, "fruit" | "worm" | "zfs_core" | "shadow" | "streams_xattr") {
+            return Some(format!(
+                "{key:?} belongs to a VFS module nasguard configures (aapl_extensions and the share purpose)"
+            ));
+        }
+        return None;
+    }
+    let scope = scope_of(key);
+    if scope.is_none() {
+        return Some(format!("{key:?} is not a Samba parameter"));
+    }
+    if section == AuxSection::Share && scope == Some(Scope::Global) {
+        return Some(format!("{key:?} is a global parameter: put it in the SMB service's smb_options"));
+    }
+    if let Some(field) = global_owner(key) {
+        return Some(format!("{key:?} is managed by nasguard: set the SMB service field {field} instead"));
+    }
+    if let Some(why) = global_managed(key) {
+        return Some(format!("{key:?} is managed by nasguard: {why}"));
+    }
+    match section {
+        AuxSection::Share => {
+            if let Some(field) = share_owner(key) {
+                return Some(format!("{key:?} is managed by nasguard: set the share field {field} instead"));
+            }
+            if let Some(share) = share
+                && share.purpose_parameters(svc_for_purpose).iter().any(|(k, _)| *k == key)
+            {
+                {
+                    return Some(format!(
+                        "{key:?} is set by the share purpose {}: choose purpose NO_PRESET to set it yourself",
+                        share.purpose.name()
+                    ));
+                }
+            }
+        }
+        AuxSection::Global => {
+            if share_owner(key).is_some() && key != "available" {
+                return Some(format!("{key:?} is a share setting: set it on each share"));
+            }
+        }
+    }
+    None
+}
+
+pub(crate) fn validate(text: &str, section: AuxSection, share: Option<&SmbShare>, field: &str, e: &mut Errors) {
+    // Tabs are harmless (the renderer writes canonical "key = value" lines);
+    // every other control character is refused before parsing.
+    if let Err(m) = crate::text::single_line(&text.replace(['\n', '\t'], " ")) {
+        e.add(field, m);
+        return;
+    }
+    let (lines, mut problems) = parse(text);
+    // Purpose parameters depend on aapl_extensions only for fruit:*, which
+    // is refused above anyway, so the default service is enough here.
+    let svc = SmbService::default();
+    let mut seen: Vec<&str> = vec![];
+    for l in &lines {
+        let shown = format!("({} = {})", l.key, l.value);
+        if section == AuxSection::Global {
+            let mut probe = SmbService::default();
+            if let Err(m) = set_global(&mut probe, &l.key, &l.value)
+                && !m.is_empty()
+            {
+                {
+                    problems.push((l.line, format!("{shown}: {m}")));
+                    continue;
+                }
+            }
+        }
+        if let Some(why) = refusal(&l.key, section, share, &svc) {
+            problems.push((l.line, format!("{shown}: {why}")));
+            continue;
+        }
+        if let Err(m) = crate::text::smb_value(&l.value) {
+            problems.push((l.line, format!("{shown}: the value {m}")));
+        }
+        if seen.contains(&l.key.as_str()) {
+            problems.push((l.line, format!("{shown}: {:?} is set twice", l.key)));
+        }
+        seen.push(&l.key);
+    }
+    problems.sort_by_key(|(n, _)| *n);
+    for (n, m) in problems {
+        e.add(field, format!("line {n} {m}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ValidationError;
+
+    fn errors(text: &str, section: AuxSection) -> Vec<String> {
+        let mut out: Vec<ValidationError> = vec![];
+        let mut e = Errors::new("smb", &mut out);
+        validate(text, section, None, "smb_options", &mut e);
+        out.into_iter().map(|e| e.message).collect()
+    }
+
+    #[test]
+    fn reference_signing_line_maps_onto_the_field() {
+        let mut svc = SmbService {
+            server_signing: ServerSigning::Default,
+            smb_options: "server signing = mandatory".into(),
+            ..Default::default()
+        };
+        let notes = normalize_global(&mut svc);
+        assert_eq!(svc.server_signing, ServerSigning::Mandatory);
+        assert_eq!(svc.smb_options, "");
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].contains("server_signing=MANDATORY"), "{notes:?}");
+    }
+
+    #[test]
+    fn synonyms_and_case_are_resolved() {
+        let mut svc = SmbService { smb_options: "Min   Protocol = NT1\nkeep me = x".into(), ..Default::default() };
+        normalize_global(&mut svc);
+        assert_eq!(svc.minimum_protocol, MinProtocol::Smb1);
+        assert_eq!(svc.smb_options, "keep me = x");
+    }
+
+    #[test]
+    fn unmappable_owned_value_is_rejected_naming_the_field() {
+        let errs = errors("server signing = disabled", AuxSection::Global);
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].contains("server_signing"), "{errs:?}");
+    }
+
+    #[test]
+    fn structural_and_dangerous_lines_are_rejected_with_line_numbers() {
+        let text = "[global]\ninclude = /etc/evil.conf\nroot preexec = /bin/sh\nnonsense parameter = 1\nno equals sign\nlanman auth = yes\nlog level = 10";
+        let errs = errors(text, AuxSection::Global);
+        assert_eq!(errs.len(), 7, "{errs:#?}");
+        for (i, e) in errs.iter().enumerate() {
+            assert!(e.starts_with(&format!("line {}", i + 1)), "{e}");
+        }
+    }
+
+    #[test]
+    fn trailing_backslash_cannot_continue_onto_a_new_line() {
+        let errs = errors("server string = x\\", AuxSection::Global);
+        assert!(!errs.is_empty());
+    }
+
+    #[test]
+    fn global_parameter_in_share_is_rejected() {
+        let errs = errors("workgroup = X", AuxSection::Share);
+        assert!(errs[0].contains("global"), "{errs:?}");
+    }
+
+    #[test]
+    fn share_synonym_is_mapped_with_inversion() {
+        let mut share = SmbShare { auxsmbconf: "writeable = no\ncomment = hello".into(), ..Default::default() };
+        normalize_share(&mut share);
+        assert!(share.readonly);
+        assert_eq!(share.comment, "hello");
+        assert_eq!(share.auxsmbconf, "");
+    }
+
+    #[test]
+    fn ordinary_parameters_are_accepted() {
+        assert!(errors("max log size = 1000\nfruit2:x = 1\ndeadtime = 15", AuxSection::Global).is_empty());
+        assert!(errors("veto files = /.DS_Store/\nstrict sync = yes", AuxSection::Share).is_empty());
+    }
+}

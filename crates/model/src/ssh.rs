@@ -1,0 +1,505 @@
+//! The SSH service (OpenSSH sshd), with TrueNAS's field names.
+
+use crate::error::Errors;
+use crate::ssh_algos::{self, RECOMMENDED_CIPHERS, RECOMMENDED_HOSTKEY, RECOMMENDED_KEX, RECOMMENDED_MACS};
+use crate::{Config, ValidationError, text};
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+/// TrueNAS `weak_ciphers`.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WeakCipher {
+    #[serde(rename = "AES128-CBC")]
+    Aes128Cbc,
+    /// TrueNAS accepts and silently ignores NONE; nasguard refuses it.
+    #[serde(rename = "NONE")]
+    None,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SshService {
+    pub tcpport: u16,
+    pub bindip: Vec<IpAddr>,
+    /// "Log in as Root with Password" (SSH-001). False renders `PermitRootLogin no`.
+    pub rootlogin: bool,
+    /// Password authentication for everyone (SSH-002).
+    pub passwordauth: bool,
+    /// Groups allowed to log in with a password while `passwordauth` is off.
+    pub password_login_groups: Vec<String>,
+    pub kerberosauth: bool,
+    /// "Allow TCP Port Forwarding" (SSH-003).
+    pub tcpfwd: bool,
+    pub compression: bool,
+    pub sftp_log_level: String,
+    pub sftp_log_facility: String,
+    /// "Weak Ciphers": adds them to `ciphers` (SSH-004/005).
+    pub weak_ciphers: Vec<WeakCipher>,
+    /// The `Ciphers` line: the recommended set unless widened.
+    pub ciphers: Vec<String>,
+    pub macs: Vec<String>,
+    pub kex_algorithms: Vec<String>,
+    pub hostkey_algorithms: Vec<String>,
+    /// Auxiliary parameters: `Keyword args` lines, rendered last.
+    pub options: String,
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_string()).collect()
+}
+
+impl Default for SshService {
+    fn default() -> Self {
+        SshService {
+            tcpport: 22,
+            bindip: vec![],
+            rootlogin: false,
+            passwordauth: false,
+            password_login_groups: vec![],
+            kerberosauth: false,
+            tcpfwd: false,
+            compression: false,
+            sftp_log_level: String::new(),
+            sftp_log_facility: String::new(),
+            weak_ciphers: vec![],
+            ciphers: strings(&RECOMMENDED_CIPHERS),
+            macs: strings(&RECOMMENDED_MACS),
+            kex_algorithms: strings(&RECOMMENDED_KEX),
+            hostkey_algorithms: strings(&RECOMMENDED_HOSTKEY),
+            options: String::new(),
+        }
+    }
+}
+
+impl SshService {
+    /// The ciphers sshd will offer: `ciphers` plus `weak_ciphers`.
+    pub fn effective_ciphers(&self) -> Vec<String> {
+        let mut out = self.ciphers.clone();
+        if self.weak_ciphers.contains(&WeakCipher::Aes128Cbc) && !out.iter().any(|c| c == "aes128-cbc") {
+            out.push("aes128-cbc".into());
+        }
+        out
+    }
+
+    /// The first value of `keyword` in the auxiliary options (sshd keeps the
+    /// first), case-insensitively.
+    pub fn option(&self, keyword: &str) -> Option<String> {
+        parse_options(&self.options).0.into_iter().find(|l| l.keyword.eq_ignore_ascii_case(keyword)).map(|l| l.args)
+    }
+}
+
+/// One `Keyword args` line of the auxiliary options.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SshOptionLine {
+    pub line: usize,
+    /// Lowercase keyword.
+    pub keyword: String,
+    pub args: String,
+}
+
+/// Splits option text into lines; blank and `#` lines are skipped.
+pub fn parse_options(text: &str) -> (Vec<SshOptionLine>, Vec<(usize, String)>) {
+    let mut lines = vec![];
+    let mut errors = vec![];
+    for (i, raw) in text.split('\n').enumerate() {
+        let n = i + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (kw, args) = match line.split_once(|c: char| c.is_whitespace() || c == '=') {
+            Some((k, a)) => (k, a.trim_start_matches(|c: char| c.is_whitespace() || c == '=').trim()),
+            None => (line, ""),
+        };
+        if args.is_empty() {
+            errors.push((n, format!("{line:?}: expected \"Keyword arguments\"")));
+            continue;
+        }
+        lines.push(SshOptionLine { line: n, keyword: kw.to_lowercase(), args: args.to_string() });
+    }
+    (lines, errors)
+}
+
+/// sshd keywords of OpenSSH 9.2: what `sshd -T` prints, plus the ones it
+/// does not (access lists, Subsystem, AcceptEnv, aliases).
+const KEYWORDS: &[&str] = &[
+    "acceptenv",
+    "addressfamily",
+    "allowagentforwarding",
+    "allowgroups",
+    "allowstreamlocalforwarding",
+    "allowtcpforwarding",
+    "allowusers",
+    "authenticationmethods",
+    "authorizedkeyscommand",
+    "authorizedkeyscommanduser",
+    "authorizedkeysfile",
+    "authorizedprincipalscommand",
+    "authorizedprincipalscommanduser",
+    "authorizedprincipalsfile",
+    "banner",
+    "casignaturealgorithms",
+    "challengeresponseauthentication",
+    "channeltimeout",
+    "chrootdirectory",
+    "ciphers",
+    "clientalivecountmax",
+    "clientaliveinterval",
+    "compression",
+    "denygroups",
+    "denyusers",
+    "disableforwarding",
+    "exposeauthinfo",
+    "fingerprinthash",
+    "forcecommand",
+    "gatewayports",
+    "gssapiauthentication",
+    "gssapicleanupcredentials",
+    "gssapikexalgorithms",
+    "gssapikeyexchange",
+    "gssapistorecredentialsonrekey",
+    "gssapistrictacceptorcheck",
+    "hostbasedacceptedalgorithms",
+    "hostbasedacceptedkeytypes",
+    "hostbasedauthentication",
+    "hostbasedusesnamefrompacketonly",
+    "hostcertificate",
+    "hostkey",
+    "hostkeyagent",
+    "hostkeyalgorithms",
+    "ignorerhosts",
+    "ignoreuserknownhosts",
+    "include",
+    "ipqos",
+    "kbdinteractiveauthentication",
+    "kerberosauthentication",
+    "kerberosgetafstoken",
+    "kerberosorlocalpasswd",
+    "kerberosticketcleanup",
+    "kexalgorithms",
+    "listenaddress",
+    "logingracetime",
+    "loglevel",
+    "logverbose",
+    "macs",
+    "match",
+    "maxauthtries",
+    "maxsessions",
+    "maxstartups",
+    "modulifile",
+    "passwordauthentication",
+    "permitemptypasswords",
+    "permitlisten",
+    "permitopen",
+    "permitrootlogin",
+    "permittty",
+    "permittunnel",
+    "permituserenvironment",
+    "permituserrc",
+    "persourcemaxstartups",
+    "persourcenetblocksize",
+    "pidfile",
+    "port",
+    "printlastlog",
+    "printmotd",
+    "pubkeyacceptedalgorithms",
+    "pubkeyacceptedkeytypes",
+    "pubkeyauthentication",
+    "pubkeyauthoptions",
+    "rdomain",
+    "rekeylimit",
+    "requiredrsasize",
+    "revokedkeys",
+    "securitykeyprovider",
+    "setenv",
+    "streamlocalbindmask",
+    "streamlocalbindunlink",
+    "strictmodes",
+    "subsystem",
+    "syslogfacility",
+    "tcpkeepalive",
+    "trustedusercakeys",
+    "unusedconnectiontimeout",
+    "usedns",
+    "usepam",
+    "versionaddendum",
+    "x11displayoffset",
+    "x11forwarding",
+    "x11uselocalhost",
+    "xauthlocation",
+];
+
+/// Keywords sshd accepts several times (each line adds).
+const REPEATABLE: &[&str] = &["acceptenv", "hostkey", "hostcertificate", "setenv", "permitopen", "permitlisten"];
+
+/// Keywords nasguard writes itself, and the field that sets each (or why).
+fn owner(keyword: &str) -> Option<&'static str> {
+    Some(match keyword {
+        "port" => "the field tcpport",
+        "listenaddress" => "the field bindip",
+        "permitrootlogin" => "the field rootlogin",
+        "passwordauthentication" => "the field passwordauth",
+        "kbdinteractiveauthentication" | "challengeresponseauthentication" => "the field passwordauth (it follows it)",
+        "allowtcpforwarding" => "the field tcpfwd",
+        "compression" => "the field compression",
+        "ciphers" => "the field ciphers (or weak_ciphers)",
+        "macs" => "the field macs",
+        "kexalgorithms" => "the field kex_algorithms",
+        "hostkeyalgorithms" => "the field hostkey_algorithms",
+        "kerberosauthentication" | "gssapiauthentication" => "the field kerberosauth",
+        "subsystem" => "the fields sftp_log_level and sftp_log_facility",
+        "pidfile" | "hostkey" | "authorizedkeysfile" | "usepam" => "the deployment (nasguard writes it)",
+        _ => return None,
+    })
+}
+
+fn yes_no(v: &str) -> Option<bool> {
+    match v.to_lowercase().as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// Applies OpenSSH list syntax (`a,b`, `+a`, `-a`, `^a`) to `current`.
+fn apply_list(current: &[String], spec: &str, table: ssh_algos::Table) -> Result<Vec<String>, String> {
+    let (op, body) = match spec.chars().next() {
+        Some(c @ ('+' | '-' | '^')) => (c, &spec[1..]),
+        _ => ('=', spec),
+    };
+    let names: Vec<String> = body.split(',').map(|s| s.trim().to_string()).collect();
+    if let Some(bad) = names.iter().find(|n| n.contains(['*', '?', '!'])) {
+        return Err(format!("wildcards ({bad}) are not supported: list the algorithms"));
+    }
+    if let Some(bad) = names.iter().find(|n| ssh_algos::classify(table, n).is_none()) {
+        return Err(format!("{bad:?} is not an algorithm this OpenSSH knows"));
+    }
+    let mut out: Vec<String> = match op {
+        '+' => current.iter().cloned().chain(names).collect(),
+        '-' => current.iter().filter(|c| !names.contains(c)).cloned().collect(),
+        '^' => names.iter().cloned().chain(current.iter().filter(|c| !names.contains(c)).cloned()).collect(),
+        _ => names,
+    };
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|n| seen.insert(n.clone()));
+    Ok(out)
+}
+
+/// Maps one owned option onto its field; `Err("")` if it has no mapping.
+fn set_owned(svc: &mut SshService, keyword: &str, args: &str) -> Result<String, String> {
+    let flag =
+        |field: &str| yes_no(args).ok_or_else(|| format!("{field} is yes or no here; {args:?} has no equivalent"));
+    match keyword {
+        "ciphers" => {
+            svc.ciphers = apply_list(&svc.ciphers, args, ssh_algos::CIPHERS)?;
+            Ok(format!("ciphers={}", svc.ciphers.join(",")))
+        }
+        "macs" => {
+            svc.macs = apply_list(&svc.macs, args, ssh_algos::MACS)?;
+            Ok(format!("macs={}", svc.macs.join(",")))
+        }
+        "kexalgorithms" => {
+            svc.kex_algorithms = apply_list(&svc.kex_algorithms, args, ssh_algos::KEX)?;
+            Ok(format!("kex_algorithms={}", svc.kex_algorithms.join(",")))
+        }
+        "hostkeyalgorithms" => {
+            svc.hostkey_algorithms = apply_list(&svc.hostkey_algorithms, args, ssh_algos::HOSTKEY)?;
+            Ok(format!("hostkey_algorithms={}", svc.hostkey_algorithms.join(",")))
+        }
+        "permitrootlogin" => {
+            svc.rootlogin = flag("rootlogin (yes renders PermitRootLogin yes, no renders PermitRootLogin no)")?;
+            Ok(format!("rootlogin={}", svc.rootlogin))
+        }
+        "passwordauthentication" => {
+            svc.passwordauth = flag("passwordauth")?;
+            Ok(format!("passwordauth={}", svc.passwordauth))
+        }
+        "allowtcpforwarding" => {
+            svc.tcpfwd = match args.to_lowercase().as_str() {
+                "yes" | "all" => true,
+                "no" => false,
+                _ => return Err(format!("tcpfwd is true (all) or false (no); {args:?} has no equivalent")),
+            };
+            Ok(format!("tcpfwd={}", svc.tcpfwd))
+        }
+        "compression" => {
+            svc.compression = match args.to_lowercase().as_str() {
+                "yes" | "delayed" => true,
+                "no" => false,
+                _ => return Err(format!("compression is yes or no; {args:?} has no equivalent")),
+            };
+            Ok(format!("compression={}", svc.compression))
+        }
+        "port" => {
+            svc.tcpport = args.parse().map_err(|_| format!("tcpport takes one port; {args:?} is not one"))?;
+            Ok(format!("tcpport={}", svc.tcpport))
+        }
+        _ => Err(String::new()),
+    }
+}
+
+/// Moves owned option lines onto their fields (see `smb_aux`).
+pub(crate) fn normalize(svc: &mut SshService) -> Vec<String> {
+    let (lines, _) = parse_options(&svc.options);
+    let mut notes = vec![];
+    let mut moved = vec![];
+    for l in lines {
+        if let Ok(what) = set_owned(svc, &l.keyword, &l.args) {
+            notes.push(format!(
+                "ssh options line {} ({} {}) was moved to the field nasguard owns: {what}",
+                l.line, l.keyword, l.args
+            ));
+            moved.push(l.line);
+        }
+    }
+    if !moved.is_empty() {
+        svc.options = svc
+            .options
+            .split('\n')
+            .enumerate()
+            .filter(|(i, _)| !moved.contains(&(i + 1)))
+            .map(|(_, l)| l)
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_string();
+    }
+    notes
+}
+
+fn algo_list(e: &mut Errors, field: &str, list: &[String], table: ssh_algos::Table) {
+    if list.is_empty() {
+        e.add(field, "may not be empty");
+    }
+    for name in list {
+        if ssh_algos::classify(table, name).is_none() {
+            e.add(field, format!("{name:?} is not an algorithm this OpenSSH knows"));
+        }
+    }
+}
+
+pub(crate) fn validate(cfg: &Config, out: &mut Vec<ValidationError>) {
+    let svc = &cfg.ssh;
+    let mut e = Errors::new("ssh", out);
+    if svc.tcpport == 0 {
+        e.add("tcpport", "must be between 1 and 65535");
+    }
+    for g in &svc.password_login_groups {
+        e.check("password_login_groups", text::unix_name(g));
+    }
+    if svc.weak_ciphers.contains(&WeakCipher::None) {
+        e.add(
+            "weak_ciphers",
+            "OpenSSH has no \"none\" cipher (TrueNAS accepts NONE and ignores it); only AES128-CBC is possible",
+        );
+    }
+    algo_list(&mut e, "ciphers", &svc.ciphers, ssh_algos::CIPHERS);
+    algo_list(&mut e, "macs", &svc.macs, ssh_algos::MACS);
+    algo_list(&mut e, "kex_algorithms", &svc.kex_algorithms, ssh_algos::KEX);
+    algo_list(&mut e, "hostkey_algorithms", &svc.hostkey_algorithms, ssh_algos::HOSTKEY);
+    const LEVELS: [&str; 9] = ["", "QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG", "DEBUG2", "DEBUG3"];
+    if !LEVELS.contains(&svc.sftp_log_level.as_str()) {
+        e.add("sftp_log_level", "must be empty or one of QUIET FATAL ERROR INFO VERBOSE DEBUG DEBUG2 DEBUG3");
+    }
+    const FACILITIES: [&str; 12] =
+        ["", "DAEMON", "USER", "AUTH", "LOCAL0", "LOCAL1", "LOCAL2", "LOCAL3", "LOCAL4", "LOCAL5", "LOCAL6", "LOCAL7"];
+    if !FACILITIES.contains(&svc.sftp_log_facility.as_str()) {
+        e.add("sftp_log_facility", "must be empty or one of DAEMON USER AUTH LOCAL0..LOCAL7");
+    }
+    validate_options(&svc.options, &mut e);
+}
+
+fn validate_options(text: &str, e: &mut Errors) {
+    if let Err(m) = text::single_line(&text.replace(['\n', '\t'], " ")) {
+        e.add("options", m);
+        return;
+    }
+    let (lines, mut problems) = parse_options(text);
+    let mut seen: Vec<&str> = vec![];
+    for l in &lines {
+        let shown = format!("({} {})", l.keyword, l.args);
+        let kw = l.keyword.as_str();
+        let why = if kw == "match" {
+            Some(
+                "Match blocks are not allowed: they would apply to every line after them, nasguard's included"
+                    .to_string(),
+            )
+        } else if kw == "include" {
+            Some("Include is not allowed: it would pull in settings nasguard cannot check".to_string())
+        } else if !KEYWORDS.contains(&kw) {
+            Some(format!("{:?} is not an sshd keyword", l.keyword))
+        } else if let Some(field) = owner(kw) {
+            let mut probe = SshService::default();
+            match set_owned(&mut probe, kw, &l.args) {
+                Err(m) if !m.is_empty() => Some(format!("{m}; set {field} instead")),
+                _ => Some(format!("is managed by nasguard: set {field} instead")),
+            }
+        } else if seen.contains(&kw) && !REPEATABLE.contains(&kw) {
+            Some(format!("{} is set twice; sshd would use only the first", l.keyword))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            problems.push((l.line, format!("{shown}: {why}")));
+        }
+        seen.push(kw);
+    }
+    problems.sort_by_key(|(n, _)| *n);
+    for (n, m) in problems {
+        e.add("options", format!("line {n} {m}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(options: &str) -> Vec<String> {
+        let cfg = Config { ssh: SshService { options: options.into(), ..Default::default() }, ..Default::default() };
+        let mut out = vec![];
+        validate(&cfg, &mut out);
+        out.into_iter().map(|e| e.message).collect()
+    }
+
+    #[test]
+    fn reference_ciphers_line_maps_onto_the_field() {
+        let line = "Ciphers chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com";
+        let mut svc = SshService { ciphers: vec!["aes128-cbc".into()], options: line.into(), ..Default::default() };
+        let notes = normalize(&mut svc);
+        assert_eq!(notes.len(), 1);
+        assert_eq!(svc.ciphers, strings(&RECOMMENDED_CIPHERS));
+        assert_eq!(svc.options, "");
+    }
+
+    #[test]
+    fn plus_syntax_widens_the_list() {
+        let mut svc = SshService { options: "Ciphers +aes256-cbc".into(), ..Default::default() };
+        normalize(&mut svc);
+        assert_eq!(svc.ciphers.last().map(String::as_str), Some("aes256-cbc"));
+    }
+
+    #[test]
+    fn match_include_unknown_and_owned_are_rejected_by_line() {
+        let errs = errors(
+            "Match User bob\nInclude /etc/ssh/x\nBogusKeyword yes\nPermitRootLogin prohibit-password\nMaxAuthTries 3\nMaxAuthTries 4",
+        );
+        assert_eq!(errs.len(), 5, "{errs:#?}");
+        assert!(errs[3].contains("rootlogin"), "{}", errs[3]);
+        assert!(errs[4].starts_with("line 6"), "{}", errs[4]);
+    }
+
+    #[test]
+    fn unknown_cipher_names_are_rejected() {
+        let cfg =
+            Config { ssh: SshService { ciphers: vec!["rot13".into()], ..Default::default() }, ..Default::default() };
+        let mut out = vec![];
+        validate(&cfg, &mut out);
+        assert_eq!(out[0].field, "ciphers");
+    }
+
+    #[test]
+    fn first_value_wins_for_options() {
+        let svc = SshService { options: "X11Forwarding no\nx11forwarding yes".into(), ..Default::default() };
+        assert_eq!(svc.option("X11Forwarding").as_deref(), Some("no"));
+    }
+}

@@ -396,12 +396,10 @@ fn refusal(key: &str, section: AuxSection, share: Option<&SmbShare>, svc_for_pur
             if let Some(share) = share
                 && share.purpose_parameters(svc_for_purpose).iter().any(|(k, _)| *k == key)
             {
-                {
-                    return Some(format!(
-                        "{key:?} is set by the share purpose {}: choose purpose NO_PRESET to set it yourself",
-                        share.purpose.name()
-                    ));
-                }
+                return Some(format!(
+                    "{key:?} is set by the share purpose {}: choose purpose NO_PRESET to set it yourself",
+                    share.purpose.name()
+                ));
             }
         }
         AuxSection::Global => {
@@ -432,10 +430,8 @@ pub(crate) fn validate(text: &str, section: AuxSection, share: Option<&SmbShare>
             if let Err(m) = set_global(&mut probe, &l.key, &l.value)
                 && !m.is_empty()
             {
-                {
-                    problems.push((l.line, format!("{shown}: {m}")));
-                    continue;
-                }
+                problems.push((l.line, format!("{shown}: {m}")));
+                continue;
             }
         }
         if let Some(why) = refusal(&l.key, section, share, &svc) {

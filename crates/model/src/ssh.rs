@@ -81,12 +81,55 @@ impl SshService {
         out
     }
 
+    /// The value sshd will use for a keyword nasguard hardens by default:
+    /// the auxiliary option if one sets it, else [`HARDENED_DEFAULTS`].
+    pub fn effective_option(&self, keyword: &str) -> Option<String> {
+        self.option(keyword).or_else(|| {
+            HARDENED_DEFAULTS.iter().find(|(k, _)| k.eq_ignore_ascii_case(keyword)).map(|(_, v)| (*v).to_string())
+        })
+    }
+
+    /// Removes every auxiliary line that sets `keyword`, so the hardened
+    /// default applies again (the mechanical fix of rules SSH-010..016).
+    pub fn remove_option(&mut self, keyword: &str) {
+        let (lines, _) = parse_options(&self.options);
+        let drop: Vec<usize> =
+            lines.iter().filter(|l| l.keyword.eq_ignore_ascii_case(keyword)).map(|l| l.line).collect();
+        self.options = self
+            .options
+            .split('\n')
+            .enumerate()
+            .filter(|(i, _)| !drop.contains(&(i + 1)))
+            .map(|(_, l)| l)
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
+
     /// The first value of `keyword` in the auxiliary options (sshd keeps the
     /// first), case-insensitively.
     pub fn option(&self, keyword: &str) -> Option<String> {
         parse_options(&self.options).0.into_iter().find(|l| l.keyword.eq_ignore_ascii_case(keyword)).map(|l| l.args)
     }
 }
+
+/// Settings the renderer writes unless an auxiliary option sets the same
+/// keyword (sshd keeps the first value, so it must not write both). They are
+/// the CIS / ComplianceAsCode values behind rules SSH-010 to SSH-016.
+pub const HARDENED_DEFAULTS: [(&str, &str); 13] = [
+    ("PermitEmptyPasswords", "no"),
+    ("X11Forwarding", "no"),
+    ("AllowAgentForwarding", "no"),
+    ("PermitTunnel", "no"),
+    ("GatewayPorts", "no"),
+    ("MaxAuthTries", "4"),
+    ("LoginGraceTime", "60"),
+    ("ClientAliveInterval", "300"),
+    ("ClientAliveCountMax", "3"),
+    ("PermitUserEnvironment", "no"),
+    ("IgnoreRhosts", "yes"),
+    ("HostbasedAuthentication", "no"),
+    ("MaxStartups", "10:30:60"),
+];
 
 /// One `Keyword args` line of the auxiliary options.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,0 +1,58 @@
+//! The rule catalog and the audit: `(Config, Facts) -> Vec<Finding>`.
+//!
+//! **Architecture invariant:** no IO. Host facts (group membership) and the
+//! date are passed in, so every rule is a pure function that tests can
+//! drive with literal values.
+//!
+//! Each rule lives in its own module under `rules/` with its ID, title,
+//! severity, rationale, remediation, an optional check on the stored model
+//! and an optional fix (a model change). A rule without a model check is
+//! still in the catalog: its evidence comes from parsed configs or live
+//! probes, and SARIF lists every rule.
+
+mod finding;
+pub mod object;
+pub mod rules;
+mod waiver;
+
+pub use finding::{Evidence, Finding, Severity};
+pub use rules::{Rule, RuleInfo, catalog, find_rule};
+pub use waiver::{Waived, Waiver, apply_waivers};
+
+use nasguard_model::Config;
+use std::collections::BTreeMap;
+
+/// Facts about the host the rules need and cannot compute: read by the IO
+/// layer, passed in here.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// Group name to member user names (secondary members and users whose
+    /// primary group it is). `None` when the group database was not read.
+    pub groups: Option<BTreeMap<String, Vec<String>>>,
+}
+
+/// Runs every rule's model check. Findings come in catalog order.
+pub fn audit(cfg: &Config, facts: &Facts) -> Vec<Finding> {
+    let mut out = vec![];
+    for rule in catalog() {
+        if let Some(check) = rule.check {
+            out.extend(check(cfg, facts, &rule.info));
+        }
+    }
+    out
+}
+
+/// Applies the fix of `rule` to the object of `finding`. Returns false when
+/// the rule has no mechanical fix.
+pub fn fix(cfg: &mut Config, finding: &Finding) -> bool {
+    match find_rule(&finding.rule).and_then(|r| r.fix) {
+        Some(f) => {
+            f(cfg, &finding.object);
+            true
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,214 @@
+//! The catalog as a spec: each insecure setting raises its rule with its
+//! severity, and the rule's fix (where there is one) clears it.
+
+use super::*;
+use nasguard_model::iscsi::{Auth, AuthMethod, InitiatorGroup, Portal, PortalListen, Target, TargetGroup};
+use nasguard_model::nfs::NfsShare;
+use nasguard_model::smb::{MinProtocol, ServerSigning, SmbPurpose, SmbShare};
+use nasguard_model::ssh::WeakCipher;
+use nasguard_model::{Config, Secret};
+
+fn rules_at_or_above(cfg: &Config, min: Severity) -> Vec<(String, Severity)> {
+    audit(cfg, &Facts::default()).into_iter().filter(|f| f.severity >= min).map(|f| (f.rule, f.severity)).collect()
+}
+
+/// Asserts that `make_insecure` raises exactly `rule` at `severity`, and
+/// that fixing every finding of that rule clears it.
+fn check(rule: &str, severity: Severity, make_insecure: impl Fn(&mut Config)) {
+    let mut cfg = base();
+    make_insecure(&mut cfg);
+    assert_eq!(cfg.validate(), Ok(()), "the insecure config for {rule} must still be valid");
+    let found: Vec<Finding> = audit(&cfg, &Facts::default()).into_iter().filter(|f| f.rule == rule).collect();
+    assert!(!found.is_empty(), "{rule} did not fire");
+    assert!(found.iter().any(|f| f.severity == severity), "{rule}: {found:?}");
+    if find_rule(rule).and_then(|r| r.fix).is_some() {
+        for f in &found {
+            assert!(fix(&mut cfg, f));
+        }
+        let left: Vec<Finding> = audit(&cfg, &Facts::default()).into_iter().filter(|f| f.rule == rule).collect();
+        assert!(left.is_empty(), "{rule} still fires after its fix: {left:?}");
+    }
+}
+
+/// A config with one share of each kind, all secure.
+fn base() -> Config {
+    let mut cfg = Config::default();
+    cfg.smb_shares.push(SmbShare { id: 1, name: "media".into(), path: "/srv/media".into(), ..Default::default() });
+    cfg.nfs_shares.push(NfsShare {
+        id: 1,
+        path: "/srv/nfs".into(),
+        networks: vec!["192.168.1.0/24".parse().unwrap()],
+        ..Default::default()
+    });
+    cfg.iscsi.auths.push(Auth {
+        id: 1,
+        tag: 1,
+        user: "chapuser".into(),
+        secret: Secret::new("Secret123456"),
+        peeruser: "peer".into(),
+        peersecret: Secret::new("PeerSecret1234"),
+    });
+    cfg.iscsi.portals.push(Portal {
+        id: 1,
+        tag: 1,
+        listen: vec![PortalListen { ip: "127.0.0.1".parse().unwrap(), port: None }],
+        discovery_authmethod: AuthMethod::ChapMutual,
+        discovery_authgroup: Some(1),
+        ..Default::default()
+    });
+    cfg.iscsi.initiators.push(InitiatorGroup {
+        id: 1,
+        initiators: vec!["iqn.2026-01.test:client".into()],
+        auth_network: vec!["192.168.1.0/24".parse().unwrap()],
+        ..Default::default()
+    });
+    cfg.iscsi.targets.push(Target {
+        id: 1,
+        name: "disk1".into(),
+        groups: vec![TargetGroup { portal: 1, initiator: Some(1), authmethod: AuthMethod::ChapMutual, auth: Some(1) }],
+        ..Default::default()
+    });
+    cfg
+}
+
+#[test]
+fn fresh_and_fully_configured_defaults_pass_every_rule_at_low_and_above() {
+    assert_eq!(rules_at_or_above(&Config::default(), Severity::Low), vec![]);
+    assert_eq!(base().validate(), Ok(()));
+    assert_eq!(rules_at_or_above(&base(), Severity::Low), vec![]);
+}
+
+#[test]
+fn smb_recommendations() {
+    check("SMB-001", Severity::High, |c| c.smb.minimum_protocol = MinProtocol::Smb1);
+    check("SMB-002", Severity::High, |c| c.smb.ntlmv1_auth = true);
+    check("SMB-004", Severity::Medium, |c| c.smb.server_signing = ServerSigning::Default);
+    check("SMB-005", Severity::Info, |_| {});
+    check("SMB-007", Severity::Low, |c| c.smb_shares[0].purpose = SmbPurpose::NoPreset);
+    check("SMB-008", Severity::High, |c| c.smb_shares[0].guestok = true);
+}
+
+#[test]
+fn smb_admin_group_members_are_compared_with_the_approved_list() {
+    let mut cfg = base();
+    cfg.smb.admin_group = Some("smbadmins".into());
+    let facts =
+        Facts { groups: Some([("smbadmins".to_string(), vec!["alice".to_string(), "mallory".to_string()])].into()) };
+    cfg.site.approved_smb_admins = vec!["alice".into()];
+    let f: Vec<Finding> = audit(&cfg, &facts).into_iter().filter(|f| f.rule == "SMB-006").collect();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, Severity::Medium);
+    assert!(f[0].message.contains("mallory") && !f[0].message.contains("alice"), "{}", f[0].message);
+    cfg.site.approved_smb_admins.push("mallory".into());
+    assert!(audit(&cfg, &facts).iter().all(|f| f.rule != "SMB-006"));
+    cfg.smb.admin_group = Some("nosuchgroup".into());
+    assert!(audit(&cfg, &facts).iter().any(|f| f.rule == "SMB-006" && f.message.contains("does not exist")));
+}
+
+#[test]
+fn ssh_recommendations() {
+    check("SSH-001", Severity::High, |c| c.ssh.rootlogin = true);
+    check("SSH-002", Severity::Medium, |c| c.ssh.passwordauth = true);
+    check("SSH-003", Severity::Medium, |c| c.ssh.tcpfwd = true);
+    check("SSH-004", Severity::High, |c| c.ssh.weak_ciphers = vec![WeakCipher::Aes128Cbc]);
+    check("SSH-005", Severity::High, |c| c.ssh.ciphers.push("aes256-cbc".into()));
+    check("SSH-005", Severity::Critical, |c| c.ssh.ciphers.push("arcfour".into()));
+    check("SSH-006", Severity::High, |c| c.ssh.macs.push("hmac-sha1".into()));
+    check("SSH-006", Severity::Low, |c| c.ssh.macs.push("hmac-sha2-256".into()));
+    check("SSH-007", Severity::High, |c| c.ssh.kex_algorithms.push("diffie-hellman-group14-sha1".into()));
+    check("SSH-007", Severity::Info, |c| c.ssh.kex_algorithms = vec!["curve25519-sha256".into()]);
+    check("SSH-008", Severity::High, |c| c.ssh.hostkey_algorithms.push("ssh-rsa".into()));
+    check("SSH-010", Severity::Critical, |c| c.ssh.options = "PermitEmptyPasswords yes".into());
+    check("SSH-011", Severity::Medium, |c| c.ssh.options = "X11Forwarding yes".into());
+    check("SSH-012", Severity::Medium, |c| c.ssh.options = "MaxAuthTries 10".into());
+    check("SSH-014", Severity::Low, |c| c.ssh.options = "ClientAliveCountMax 10".into());
+    check("SSH-016", Severity::Low, |c| c.ssh.options = "MaxStartups 100".into());
+}
+
+#[test]
+fn cipher_rules_compare_sets_not_order() {
+    let mut cfg = Config::default();
+    cfg.ssh.ciphers.reverse();
+    assert!(audit(&cfg, &Facts::default()).iter().all(|f| f.rule != "SSH-004"));
+}
+
+#[test]
+fn disable_forwarding_satisfies_ssh_003() {
+    let mut cfg = Config::default();
+    cfg.ssh.tcpfwd = true;
+    cfg.ssh.options = "DisableForwarding yes".into();
+    assert!(audit(&cfg, &Facts::default()).iter().all(|f| f.rule != "SSH-003"));
+}
+
+#[test]
+fn nfs_recommendations() {
+    check("NFS-001", Severity::High, |c| {
+        c.nfs_shares[0].networks.clear();
+        c.nfs_shares[0].allow_everyone = true;
+    });
+    check("NFS-002", Severity::High, |c| c.nfs_shares[0].maproot_user = Some("root".into()));
+    check("NFS-003", Severity::Medium, |c| c.nfs.allow_nonroot = true);
+    check("NFS-004", Severity::High, |c| c.nfs_shares[0].hosts = vec!["*.example.com".into()]);
+    check("NFS-005", Severity::High, |c| c.nfs_shares[0].mapall_user = Some("root".into()));
+    check("NFS-008", Severity::Medium, |c| c.nfs.servers = Some(64));
+}
+
+#[test]
+fn root_squash_off_on_an_open_export_is_critical() {
+    check("NFS-002", Severity::Critical, |c| {
+        c.nfs_shares[0].networks.clear();
+        c.nfs_shares[0].allow_everyone = true;
+        c.nfs_shares[0].maproot_user = Some("root".into());
+    });
+}
+
+#[test]
+fn iscsi_recommendations() {
+    check("ISCSI-001", Severity::High, |c| {
+        c.iscsi.portals[0].discovery_authmethod = AuthMethod::None;
+        c.iscsi.portals[0].discovery_authgroup = None;
+    });
+    check("ISCSI-002", Severity::High, |c| c.iscsi.targets[0].groups[0].authmethod = AuthMethod::None);
+    check("ISCSI-003", Severity::Low, |c| c.iscsi.targets[0].groups[0].authmethod = AuthMethod::Chap);
+    check("ISCSI-005", Severity::High, |c| c.iscsi.initiators[0].initiators.clear());
+    check("ISCSI-006", Severity::High, |c| c.iscsi.initiators[0].auth_network.clear());
+    check("ISCSI-004", Severity::Medium, |c| {
+        let mut again = c.iscsi.auths[0].clone();
+        again.id = 2;
+        again.tag = 2;
+        again.peeruser.clear();
+        again.peersecret = Secret::default();
+        c.iscsi.auths.push(again);
+    });
+}
+
+#[test]
+fn waivers_silence_one_object_until_they_expire() {
+    let mut cfg = base();
+    cfg.smb_shares[0].guestok = true;
+    let findings = audit(&cfg, &Facts::default());
+    let w = Waiver {
+        rule: "SMB-008".into(),
+        object: "smb/share/media".into(),
+        reason: "kiosk".into(),
+        expires: Some("2026-12-31".into()),
+    };
+    let (kept, waived) = apply_waivers(findings.clone(), std::slice::from_ref(&w), "2026-11-25");
+    assert!(kept.iter().all(|f| f.rule != "SMB-008"));
+    assert_eq!(waived.len(), 1);
+    let (kept, waived) = apply_waivers(findings, &[w], "2027-01-01");
+    assert!(kept.iter().any(|f| f.rule == "SMB-008"));
+    assert!(waived.is_empty());
+}
+
+#[test]
+fn every_rule_has_rationale_and_remediation() {
+    for r in catalog() {
+        assert!(
+            !r.info.rationale.is_empty() && !r.info.remediation.is_empty() && !r.info.title.is_empty(),
+            "{}",
+            r.info.id
+        );
+        assert_eq!(r.info.fixable, r.fix.is_some(), "{}", r.info.id);
+    }
+}

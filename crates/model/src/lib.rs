@@ -29,6 +29,34 @@ use serde::{Deserialize, Serialize};
 pub struct Site {
     /// Users approved as members of the SMB `admin_group` (SMB-006).
     pub approved_smb_admins: Vec<String>,
+    /// Accepted risks; see `nasguard waive`.
+    pub waivers: Vec<Waiver>,
+}
+
+/// An accepted risk: silences one rule on one object (or `*`), with a
+/// reason, until an optional expiry date (`YYYY-MM-DD`, inclusive).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    pub rule: String,
+    pub object: String,
+    pub reason: String,
+    #[serde(default)]
+    pub expires: Option<String>,
+}
+
+/// `YYYY-MM-DD` with a plausible month and day.
+pub fn iso_date(s: &str) -> Result<(), String> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let ok = b.len() == 10 && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10);
+    let month: u32 = s.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(0);
+    let day: u32 = s.get(8..10).and_then(|d| d.parse().ok()).unwrap_or(0);
+    if ok && (1..=12).contains(&month) && (1..=31).contains(&day) {
+        Ok(())
+    } else {
+        Err(format!("{s:?} is not a date (YYYY-MM-DD)"))
+    }
 }
 
 /// The whole desired configuration: what the store holds at one revision.
@@ -114,6 +142,17 @@ impl Config {
         nfs::validate_shares(self, &mut out);
         iscsi::validate(self, &mut out);
         ssh::validate(self, &mut out);
+        for w in &self.site.waivers {
+            let mut e = error::Errors::new("waiver", &mut out);
+            if w.reason.trim().is_empty() {
+                e.add("reason", "a waiver needs a reason");
+            }
+            e.check("reason", text::single_line(&w.reason));
+            e.check("object", text::single_line(&w.object));
+            if let Some(d) = &w.expires {
+                e.check("expires", iso_date(d));
+            }
+        }
         for user in &self.site.approved_smb_admins {
             if let Err(m) = text::unix_name(user) {
                 out.push(ValidationError::new("site", "approved_smb_admins", m));

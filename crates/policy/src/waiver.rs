@@ -1,21 +1,12 @@
 use crate::Finding;
 use serde::{Deserialize, Serialize};
 
-/// An accepted risk: silences one rule on one object (or `*`), with a
-/// reason, until an optional expiry date (`YYYY-MM-DD`, inclusive).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct Waiver {
-    pub rule: String,
-    pub object: String,
-    pub reason: String,
-    pub expires: Option<String>,
-}
+pub use nasguard_model::Waiver;
 
-impl Waiver {
-    pub fn covers(&self, f: &Finding, today: &str) -> bool {
-        let live = self.expires.as_deref().is_none_or(|d| d >= today);
-        live && self.rule.eq_ignore_ascii_case(&f.rule) && (self.object == "*" || self.object == f.object)
-    }
+/// Whether `w` silences `f` on `today` (`YYYY-MM-DD`; the expiry day counts).
+pub fn covers(w: &Waiver, f: &Finding, today: &str) -> bool {
+    let live = w.expires.as_deref().is_none_or(|d| d >= today);
+    live && w.rule.eq_ignore_ascii_case(&f.rule) && (w.object == "*" || w.object == f.object)
 }
 
 /// A finding a waiver silenced, shown apart in the output.
@@ -32,7 +23,7 @@ pub fn apply_waivers(findings: Vec<Finding>, waivers: &[Waiver], today: &str) ->
     let mut kept = vec![];
     let mut waived = vec![];
     for f in findings {
-        match waivers.iter().find(|w| w.covers(&f, today)) {
+        match waivers.iter().find(|w| covers(w, &f, today)) {
             Some(w) => waived.push(Waived { finding: f, waiver: w.clone() }),
             None => kept.push(f),
         }

@@ -62,7 +62,12 @@ fn a_change_is_one_revision_with_an_audit_row_per_object() {
 #[test]
 fn rejected_change_leaves_the_database_byte_for_byte_unchanged() {
     let (_d, mut store) = new_store();
-    store.change("t", "add", |c| Ok(add_share(c, "a"))).unwrap();
+    store
+        .change("t", "add", |c| {
+            add_share(c, "a");
+            Ok(())
+        })
+        .unwrap();
     let db = store.dir().join(DB_FILE);
     // Checkpoint the WAL so the main file holds everything, then compare.
     store.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
@@ -105,7 +110,12 @@ fn chap_secrets_are_encrypted_at_rest_and_masked_in_the_log() {
     let mode = std::fs::metadata(store.dir().join(KEY_FILE)).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
     // Changing only the secret is a change, logged masked.
-    store.change("t", "rotate", |c| Ok(c.iscsi.auths[0].secret = Secret::new("OtherSecret1234"))).unwrap();
+    store
+        .change("t", "rotate", |c| {
+            c.iscsi.auths[0].secret = Secret::new("OtherSecret1234");
+            Ok(())
+        })
+        .unwrap();
     let last = &store.audit_log(1).unwrap()[0];
     assert_eq!(last.new.as_ref().unwrap()["secret"], nasguard_model::secret::MASK);
 }
@@ -122,7 +132,11 @@ fn two_writers_lose_no_update() {
             std::thread::spawn(move || {
                 let mut s = Store::open(&dir).unwrap();
                 for i in 0..per_writer {
-                    s.change("t", "add", |c| Ok(add_share(c, &format!("w{w}-{i}")))).unwrap();
+                    s.change("t", "add", |c| {
+                        add_share(c, &format!("w{w}-{i}"));
+                        Ok(())
+                    })
+                    .unwrap();
                 }
             })
         })

@@ -37,6 +37,12 @@ fn candidates(current: &Value, raw: &str) -> Vec<Value> {
         v.push(text(&s.to_uppercase()));
         v
     };
+    // Structured values (target groups, listen objects) as JSON text.
+    if (raw.starts_with('[') || raw.starts_with('{'))
+        && let Ok(v) = serde_json::from_str::<Value>(raw)
+    {
+        return vec![v];
+    }
     match current {
         Value::Bool(_) => match raw {
             "true" => vec![Value::Bool(true)],

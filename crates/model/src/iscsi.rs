@@ -38,12 +38,43 @@ pub enum AuthMethod {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "ListenSpec")]
 pub struct PortalListen {
     pub ip: IpAddr,
     /// `None`: the global `listen_port`.
-    #[serde(default)]
     pub port: Option<u16>,
+}
+
+/// A listen address as an object or as `IP`, `IP:PORT`, `[IPv6]:PORT` text.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ListenSpec {
+    Text(String),
+    Object {
+        ip: IpAddr,
+        #[serde(default)]
+        port: Option<u16>,
+    },
+}
+
+impl TryFrom<ListenSpec> for PortalListen {
+    type Error = String;
+    fn try_from(spec: ListenSpec) -> Result<Self, String> {
+        match spec {
+            ListenSpec::Object { ip, port } => Ok(PortalListen { ip, port }),
+            ListenSpec::Text(t) => PortalListen::parse(&t),
+        }
+    }
+}
+
+impl PortalListen {
+    pub fn parse(t: &str) -> Result<PortalListen, String> {
+        if let Ok(ip) = t.parse::<IpAddr>() {
+            return Ok(PortalListen { ip, port: None });
+        }
+        let sock: std::net::SocketAddr = t.parse().map_err(|_| format!("{t:?} is not IP or IP:PORT"))?;
+        Ok(PortalListen { ip: sock.ip(), port: Some(sock.port()) })
+    }
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]

@@ -99,6 +99,13 @@ impl Service {
     }
 }
 
+impl std::str::FromStr for Service {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Service::parse(s).ok_or_else(|| format!("{s:?} is not a service (smb, nfs, iscsi, ssh)"))
+    }
+}
+
 impl std::fmt::Display for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())

@@ -1,0 +1,464 @@
+//! Command-line arguments. The help texts teach the fields and the secure
+//! choice; the names are the contract in product.md.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use nasguard_model::Service;
+use nasguard_model::iscsi::AuthMethod;
+use nasguard_model::nfs::NfsSecurity;
+use nasguard_model::smb::SmbPurpose;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "nasguard",
+    version,
+    about = "Secure-by-default control plane and auditor for SMB, NFS, iSCSI and SSH on a Linux NAS",
+    long_about = "nasguard keeps a typed model of the four sharing services of a NAS (Samba, NFS, iSCSI, \
+OpenSSH) with secure defaults, audits it against a rule catalog (stable IDs such as SMB-001, SSH-004, \
+NFS-001, ISCSI-001), and fixes what is mechanical.\n\nTour: nasguard init --sandbox; nasguard config set \
+smb minimum_protocol=SMB1; nasguard audit; nasguard fix --all; nasguard audit.",
+    after_help = "Exit codes: 0 ok; 1 findings at or above --fail-on; 2 usage or validation error (nothing \
+was changed); 3 incomplete."
+)]
+pub struct Cli {
+    /// State directory: database, key file, rendered configs.
+    #[arg(long, global = true, env = "NASGUARD_STATE_DIR", default_value = "/var/lib/nasguard")]
+    pub state_dir: PathBuf,
+    /// Machine-readable output on every read command.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create the state directory with secure defaults (revision 1).
+    Init(InitArgs),
+    /// Show or change a service's settings (TrueNAS field names).
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// SMB and NFS shares.
+    #[command(subcommand)]
+    Share(ShareCmd),
+    /// SMB site policy: the approved members of the administrators group (SMB-006).
+    #[command(subcommand)]
+    Smb(SmbCmd),
+    /// iSCSI: the wizard, and portals, auth groups, initiator groups, targets, extents, mappings.
+    #[command(subcommand)]
+    Iscsi(IscsiCmd),
+    /// Audit the stored configuration against the rule catalog.
+    Audit(AuditArgs),
+    /// Apply the mechanical fix of rules (a model change; then `nasguard apply`).
+    Fix(FixArgs),
+    /// Accept a risk: silence one rule on one object, with a reason.
+    Waive(WaiveArgs),
+    /// List waivers.
+    Waivers,
+    /// The audit log: every change with its revision, actor, old and new values (secrets masked).
+    Log(LogArgs),
+    /// The rule catalog.
+    Rules,
+}
+
+#[derive(Args)]
+pub struct InitArgs {
+    /// Run every daemon under the state directory on --bind and ports from --port-base (tests, tours).
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Address the daemons listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: String,
+    /// Sandbox ports: SSH N+22, SMB N+445, NFS N+2049 (mountd N+2050), iSCSI N+3260.
+    #[arg(long)]
+    pub port_base: Option<u16>,
+}
+
+#[derive(Subcommand)]
+pub enum ConfigCmd {
+    /// Show a service's settings.
+    Show { service: Service },
+    /// Set fields: `nasguard config set smb minimum_protocol=SMB2 server_signing=MANDATORY`.
+    #[command(long_about = "Set fields of a service, all or nothing. Values: booleans true|false, numbers, \
+enum names (case-insensitive), lists comma-separated, empty to clear.\n\n\
+smb: minimum_protocol SMB1|SMB2|SMB3 (SMB2; SMB1 is insecure, SMB-001), ntlmv1_auth (false; SMB-002), \
+server_signing DEFAULT|MANDATORY (MANDATORY; SMB-004), aapl_extensions (for macOS clients; SMB-005), \
+admin_group (SMB-006), encryption DEFAULT|NEGOTIATE|DESIRED|REQUIRED, bindip, guest, netbiosname, workgroup, \
+smb_options (auxiliary parameters, `key = value` lines; lines that set a field are moved onto it).\n\
+ssh: tcpport, bindip, rootlogin (\"Log in as Root with Password\", false; SSH-001), passwordauth (false; \
+SSH-002), tcpfwd (\"Allow TCP Port Forwarding\", false; SSH-003), weak_ciphers AES128-CBC (SSH-004/005), \
+ciphers, macs, kex_algorithms, hostkey_algorithms, options (auxiliary `Keyword args` lines).\n\
+nfs: servers, protocols NFSV3,NFSV4, v4_krb, bindip, mountd_port, rpcstatd_port, rpclockd_port, allow_nonroot \
+(false; NFS-003); keep the defaults unless needed (NFS-008).\n\
+iscsi: basename, listen_port, isns_servers.")]
+    Set {
+        service: Service,
+        /// FIELD=VALUE, one or more.
+        #[arg(required = true)]
+        assignments: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ShareCmd {
+    /// SMB shares.
+    #[command(subcommand)]
+    Smb(SmbShareCmd),
+    /// NFS shares (exports).
+    #[command(subcommand)]
+    Nfs(NfsShareCmd),
+}
+
+#[derive(Subcommand)]
+pub enum SmbShareCmd {
+    /// Add a share. The default purpose, DEFAULT_SHARE, is the recommended one.
+    Add(SmbShareAdd),
+    List,
+    /// Show a share and the Samba parameters its purpose sets.
+    Show {
+        share: String,
+    },
+    /// Set fields of a share (by name or id): name, path, purpose, comment, readonly, browsable, guestok, abe,
+    /// hostsallow, hostsdeny, timemachine_quota, grace_period, dataset_naming_schema, auxsmbconf.
+    Set {
+        share: String,
+        #[arg(required = true)]
+        assignments: Vec<String>,
+    },
+    Rm {
+        share: String,
+    },
+}
+
+#[derive(Clone, Copy)]
+pub struct PurposeArg(pub SmbPurpose);
+
+fn parse_purpose(s: &str) -> Result<PurposeArg, String> {
+    SmbPurpose::ALL
+        .into_iter()
+        .find(|p| p.name().eq_ignore_ascii_case(s))
+        .map(PurposeArg)
+        .ok_or_else(|| format!("one of {}", SmbPurpose::ALL.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")))
+}
+
+#[derive(Args)]
+pub struct SmbShareAdd {
+    /// Share name (1-80 characters; not global, homes, printers, ipc$, admin$).
+    pub name: String,
+    /// Absolute, normalised path.
+    #[arg(long)]
+    pub path: String,
+    /// DEFAULT_SHARE (recommended), NO_PRESET (customise everything; SMB-007), PRIVATE_DATASETS_SHARE,
+    /// TIMEMACHINE_SHARE (needs aapl_extensions), MULTIPROTOCOL_SHARE, TIME_LOCKED_SHARE.
+    #[arg(long, value_parser = parse_purpose, default_value = "DEFAULT_SHARE")]
+    pub purpose: PurposeArg,
+    #[arg(long)]
+    pub comment: Option<String>,
+    #[arg(long)]
+    pub readonly: bool,
+    /// Hide the share from browse lists.
+    #[arg(long)]
+    pub hidden: bool,
+    /// Allow guest access without a password (insecure: SMB-008).
+    #[arg(long)]
+    pub guestok: bool,
+    /// Access-based share enumeration.
+    #[arg(long)]
+    pub abe: bool,
+    #[arg(long, value_delimiter = ',')]
+    pub hostsallow: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub hostsdeny: Vec<String>,
+    /// Auxiliary parameters for the share, `key = value` lines.
+    #[arg(long)]
+    pub auxsmbconf: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum NfsShareCmd {
+    /// Add an export. Authorized networks or hosts are required; `--allow-everyone` accepts an export open to
+    /// every host (NFS-001).
+    Add(NfsShareAdd),
+    List,
+    /// Show a share (by id or path).
+    Show {
+        share: String,
+    },
+    /// Set fields: path, comment, networks, hosts, ro, maproot_user, maproot_group, mapall_user, mapall_group,
+    /// security, enabled, allow_everyone.
+    Set {
+        share: String,
+        #[arg(required = true)]
+        assignments: Vec<String>,
+    },
+    Rm {
+        share: String,
+    },
+}
+
+#[derive(Clone, Copy)]
+pub struct SecArg(pub NfsSecurity);
+
+fn parse_sec(s: &str) -> Result<SecArg, String> {
+    match s.to_ascii_uppercase().as_str() {
+        "SYS" => Ok(SecArg(NfsSecurity::Sys)),
+        "KRB5" => Ok(SecArg(NfsSecurity::Krb5)),
+        "KRB5I" => Ok(SecArg(NfsSecurity::Krb5i)),
+        "KRB5P" => Ok(SecArg(NfsSecurity::Krb5p)),
+        _ => Err("one of SYS, KRB5, KRB5I, KRB5P".into()),
+    }
+}
+
+#[derive(Args)]
+pub struct NfsShareAdd {
+    /// Absolute, normalised path to export.
+    #[arg(long)]
+    pub path: String,
+    #[arg(long)]
+    pub comment: Option<String>,
+    /// Authorized network (CIDR), repeatable. 0.0.0.0/0 is refused: use --allow-everyone.
+    #[arg(long)]
+    pub network: Vec<ipnet::IpNet>,
+    /// Authorized host, IP, `*.domain` or `@netgroup`, repeatable.
+    #[arg(long)]
+    pub host: Vec<String>,
+    /// Accept an export with no networks and no hosts: open to everyone (flagged as NFS-001).
+    #[arg(long)]
+    pub allow_everyone: bool,
+    /// Read-only.
+    #[arg(long)]
+    pub ro: bool,
+    /// Map client root to this user (root = no_root_squash, NFS-002).
+    #[arg(long)]
+    pub maproot_user: Option<String>,
+    #[arg(long)]
+    pub maproot_group: Option<String>,
+    /// Map every client user to this user.
+    #[arg(long)]
+    pub mapall_user: Option<String>,
+    #[arg(long)]
+    pub mapall_group: Option<String>,
+    /// SYS, KRB5, KRB5I, KRB5P (repeatable; Kerberos needs NFSv4).
+    #[arg(long, value_parser = parse_sec)]
+    pub security: Vec<SecArg>,
+}
+
+#[derive(Subcommand)]
+pub enum SmbCmd {
+    /// Who may be in the SMB administrators group (admin_group); others are flagged (SMB-006).
+    #[command(subcommand)]
+    Admins(AdminsCmd),
+}
+
+#[derive(Subcommand)]
+pub enum AdminsCmd {
+    Approve {
+        #[arg(required = true)]
+        users: Vec<String>,
+    },
+    Revoke {
+        #[arg(required = true)]
+        users: Vec<String>,
+    },
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum IscsiCmd {
+    /// Create portal, auth group, initiator group, target, extent (a sparse file) and mapping in one go.
+    #[command(long_about = "The iSCSI wizard, as in TrueNAS's Block Shares (iSCSI) > WIZARD: target, extent, \
+portal with a Discovery Authentication Method, Initiators and Authorized Networks, all in one transaction \
+(and the extent file), or nothing.\n\nSecure by default: discovery and target logins need CHAP \
+(--chap-user/--chap-secret, 12-16 characters; or NASGUARD_CHAP_SECRET to keep it off the command line), and \
+the target needs --initiator and/or --network unless --allow-everyone is given (flagged as ISCSI-005/006).")]
+    Wizard(Box<WizardArgs>),
+    #[command(flatten)]
+    Object(ObjectKind),
+}
+
+#[derive(Subcommand)]
+pub enum ObjectKind {
+    /// Portals: listen=IP[:PORT],..., discovery_authmethod NONE|CHAP|CHAP_MUTUAL, discovery_authgroup TAG.
+    Portal {
+        #[command(subcommand)]
+        action: ObjectCmd,
+    },
+    /// CHAP credentials: tag, user, secret (12-16 chars), peeruser, peersecret (mutual CHAP). Shown masked.
+    Auth {
+        #[command(subcommand)]
+        action: ObjectCmd,
+    },
+    /// Initiator groups: initiators=IQN,..., auth_network=CIDR,..., allow_everyone.
+    Initiator {
+        #[command(subcommand)]
+        action: ObjectCmd,
+    },
+    /// Targets: name, alias, groups='[{"portal":1,"initiator":1,"authmethod":"CHAP","auth":1}]'.
+    Target {
+        #[command(subcommand)]
+        action: ObjectCmd,
+    },
+    /// Extents: name, type FILE|DISK, path, disk, filesize, blocksize, ro.
+    Extent {
+        #[command(subcommand)]
+        action: ObjectCmd,
+    },
+    /// Target-extent mappings: target, extent, lunid.
+    Targetextent {
+        #[command(subcommand)]
+        action: ObjectCmd,
+    },
+}
+
+impl ObjectKind {
+    pub fn split(&self) -> (&'static str, &ObjectCmd) {
+        match self {
+            ObjectKind::Portal { action } => ("portal", action),
+            ObjectKind::Auth { action } => ("auth", action),
+            ObjectKind::Initiator { action } => ("initiator", action),
+            ObjectKind::Target { action } => ("target", action),
+            ObjectKind::Extent { action } => ("extent", action),
+            ObjectKind::Targetextent { action } => ("targetextent", action),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum ObjectCmd {
+    /// Add one: FIELD=VALUE...
+    Add {
+        assignments: Vec<String>,
+    },
+    List,
+    Show {
+        id: u32,
+    },
+    /// Change fields of one: ID FIELD=VALUE...
+    Set {
+        id: u32,
+        #[arg(required = true)]
+        assignments: Vec<String>,
+    },
+    Rm {
+        id: u32,
+    },
+}
+
+#[derive(Clone, Copy)]
+pub struct AuthArg(pub AuthMethod);
+
+fn parse_auth(s: &str) -> Result<AuthArg, String> {
+    match s.to_ascii_lowercase().replace('_', "-").as_str() {
+        "none" => Ok(AuthArg(AuthMethod::None)),
+        "chap" => Ok(AuthArg(AuthMethod::Chap)),
+        "chap-mutual" => Ok(AuthArg(AuthMethod::ChapMutual)),
+        _ => Err("one of none, chap, chap-mutual".into()),
+    }
+}
+
+#[derive(Args)]
+pub struct WizardArgs {
+    /// Target name (lowercase letters, digits, . - :), appended to the global basename.
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub alias: Option<String>,
+    /// The extent's backing file; created sparse, never overwritten.
+    #[arg(long)]
+    pub extent_file: String,
+    /// Size of the extent: 512M, 10G, 1T...
+    #[arg(long)]
+    pub size: String,
+    /// 512 (legacy OS, VMware) or 4096 (modern OS).
+    #[arg(long, default_value_t = 512)]
+    pub blocksize: u32,
+    /// Portal listen address IP[:PORT], repeatable (default: the deployment's bind address).
+    #[arg(long)]
+    pub portal: Vec<String>,
+    /// Discovery Authentication Method: none (ISCSI-001), chap (default) or chap-mutual.
+    #[arg(long, value_parser = parse_auth, default_value = "chap")]
+    pub discovery_auth: AuthArg,
+    #[arg(long)]
+    pub chap_user: Option<String>,
+    /// 12-16 characters, no #. Prefer NASGUARD_CHAP_SECRET in the environment.
+    #[arg(long)]
+    pub chap_secret: Option<String>,
+    /// Mutual CHAP: the target's user.
+    #[arg(long)]
+    pub peer_user: Option<String>,
+    /// Mutual CHAP: the target's secret (or NASGUARD_PEER_SECRET), different from --chap-secret.
+    #[arg(long)]
+    pub peer_secret: Option<String>,
+    /// Allowed initiator IQN, repeatable.
+    #[arg(long)]
+    pub initiator: Vec<String>,
+    /// Authorized network (CIDR), repeatable.
+    #[arg(long)]
+    pub network: Vec<ipnet::IpNet>,
+    /// Accept a target open to every initiator and network (flagged as ISCSI-005/006).
+    #[arg(long)]
+    pub allow_everyone: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FailOn {
+    None,
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(Args)]
+pub struct AuditArgs {
+    /// text (default), json (the findings contract), sarif (2.1.0).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value = "high")]
+    pub fail_on: FailOn,
+}
+
+#[derive(Args)]
+pub struct FixArgs {
+    /// Rule IDs to fix, e.g. SMB-001 SSH-004.
+    pub rules: Vec<String>,
+    /// Fix every fixable finding at low or above (info notes are left alone).
+    #[arg(long, conflicts_with = "rules")]
+    pub all: bool,
+    /// Show what would change.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Args)]
+pub struct WaiveArgs {
+    /// Rule ID, e.g. SMB-007.
+    pub rule: String,
+    /// The finding's object (as `audit` shows it, e.g. smb/share/media), or `*` for every object.
+    #[arg(long)]
+    pub object: String,
+    /// Why the risk is accepted.
+    #[arg(long, required_unless_present = "remove", default_value = "")]
+    pub reason: String,
+    /// Last day the waiver applies (YYYY-MM-DD).
+    #[arg(long)]
+    pub expires: Option<String>,
+    /// Remove the waiver instead.
+    #[arg(long)]
+    pub remove: bool,
+}
+
+#[derive(Args)]
+pub struct LogArgs {
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+}

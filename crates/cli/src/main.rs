@@ -1,0 +1,402 @@
+//! The `nasguard` binary: parses arguments, calls `nasguard-ops`, prints.
+//! Exit codes (contract): 0 ok, 1 findings at or above --fail-on, 2 usage or
+//! validation error (nothing written), 3 incomplete.
+
+mod args;
+
+use args::*;
+use clap::Parser;
+use nasguard_model::nfs::NfsShare;
+use nasguard_model::smb::SmbShare;
+use nasguard_model::{Service, Waiver};
+use nasguard_ops::{Changed, Nasguard, OpsError, WizardInput};
+use nasguard_policy::Severity;
+use nasguard_store::Deployment;
+use serde_json::Value;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => match e.downcast_ref::<OpsError>() {
+            Some(OpsError::Invalid(errors)) => {
+                for err in &errors.0 {
+                    eprintln!("error: {err}");
+                }
+                eprintln!("nothing was changed");
+                ExitCode::from(2)
+            }
+            Some(OpsError::NotFound(m)) => {
+                eprintln!("error: {m}");
+                ExitCode::from(2)
+            }
+            _ => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn actor() -> String {
+    let user = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
+}
+
+fn open(cli: &Cli) -> anyhow::Result<Nasguard> {
+    Ok(Nasguard::open(&cli.state_dir, &actor())?)
+}
+
+fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+fn done<T: serde::Serialize>(json: bool, what: &str, c: Changed<T>) -> anyhow::Result<ExitCode> {
+    if json {
+        print_json(&c)?;
+    } else {
+        for n in &c.notes {
+            println!("note: {n}");
+        }
+        println!(
+            "{what} (revision {}). Run `nasguard audit` to check it, `nasguard apply` to put it in place.",
+            c.revision
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let json = cli.json;
+    match &cli.command {
+        Command::Init(a) => {
+            let deployment = Deployment {
+                mode: if a.sandbox { "sandbox".into() } else { "system".into() },
+                bind: a.bind.clone(),
+                port_base: a.port_base,
+            };
+            Nasguard::init(&cli.state_dir, &deployment, &actor())?;
+            println!(
+                "initialised {} ({} deployment) with secure defaults. Next: `nasguard audit`.",
+                cli.state_dir.display(),
+                deployment.mode
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config(ConfigCmd::Show { service }) => {
+            let cfg = open(&cli)?.snapshot()?.config;
+            let v: Value = match service {
+                Service::Smb => serde_json::to_value(&cfg.smb)?,
+                Service::Nfs => serde_json::to_value(&cfg.nfs)?,
+                Service::Ssh => serde_json::to_value(&cfg.ssh)?,
+                Service::Iscsi => serde_json::to_value(&cfg.iscsi.global)?,
+            };
+            show(json, &v)
+        }
+        Command::Config(ConfigCmd::Set { service, assignments }) => {
+            let c = open(&cli)?.set_service(*service, assignments)?;
+            done(json, &format!("{service} updated"), c)
+        }
+        Command::Share(ShareCmd::Smb(cmd)) => smb_share(&cli, cmd),
+        Command::Share(ShareCmd::Nfs(cmd)) => nfs_share(&cli, cmd),
+        Command::Smb(SmbCmd::Admins(cmd)) => {
+            let mut ng = open(&cli)?;
+            match cmd {
+                AdminsCmd::Approve { users } => done(json, "approved", ng.smb_admins_approve(users)?),
+                AdminsCmd::Revoke { users } => done(json, "revoked", ng.smb_admins_revoke(users)?),
+                AdminsCmd::List => show(json, &serde_json::to_value(ng.snapshot()?.config.site.approved_smb_admins)?),
+            }
+        }
+        Command::Iscsi(cmd) => iscsi(&cli, cmd),
+        Command::Audit(a) => {
+            let report = open(&cli)?.audit()?;
+            let out = match a.format.unwrap_or(if json { Format::Json } else { Format::Text }) {
+                Format::Text => nasguard_report::to_text(&report),
+                Format::Json => serde_json::to_string_pretty(&nasguard_report::to_json(&report))?,
+                Format::Sarif => {
+                    serde_json::to_string_pretty(&nasguard_report::to_sarif(&report, env!("CARGO_PKG_VERSION")))?
+                }
+            };
+            println!("{}", out.trim_end());
+            Ok(if report.fails(a.fail_on.threshold()) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Fix(a) => {
+            if a.rules.is_empty() && !a.all {
+                anyhow::bail!("name the rules to fix (e.g. `nasguard fix SMB-001`) or pass --all");
+            }
+            let c = open(&cli)?.fix(&a.rules, a.dry_run)?;
+            if json {
+                return done(json, "", c);
+            }
+            if c.value.is_empty() {
+                println!("nothing to fix");
+            }
+            for f in &c.value {
+                println!("{} {}: {} ({})", if a.dry_run { "would fix" } else { "fixed" }, f.rule, f.object, f.message);
+            }
+            if !a.dry_run && !c.value.is_empty() {
+                println!("revision {}. Run `nasguard apply` to put it in place.", c.revision);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Waive(a) => {
+            let w = Waiver {
+                rule: a.rule.to_uppercase(),
+                object: a.object.clone(),
+                reason: a.reason.clone(),
+                expires: a.expires.clone(),
+            };
+            let mut ng = open(&cli)?;
+            if a.remove {
+                return done(json, "waiver removed", ng.unwaive(&w.rule, &w.object)?);
+            }
+            done(json, &format!("{} waived on {}", w.rule, w.object), ng.waive(w)?)
+        }
+        Command::Waivers => show(json, &serde_json::to_value(open(&cli)?.snapshot()?.config.site.waivers)?),
+        Command::Log(a) => {
+            let ng = open(&cli)?;
+            let entries = ng.store().audit_log(a.limit)?;
+            if json {
+                return show(true, &serde_json::to_value(entries)?);
+            }
+            for e in entries.iter().rev() {
+                let fmt = |v: &Option<Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+                println!(
+                    "r{:<4} {} {} {} {}: {} -> {}",
+                    e.rev,
+                    e.at,
+                    e.actor,
+                    e.action,
+                    e.object,
+                    fmt(&e.old),
+                    fmt(&e.new)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rules => {
+            let rules: Vec<_> = nasguard_policy::catalog().iter().map(|r| r.info).collect();
+            if json {
+                return show(true, &serde_json::to_value(rules)?);
+            }
+            for r in rules {
+                println!("{:<9} {:<8} {}{}", r.id, r.severity, r.title, if r.fixable { "  [fixable]" } else { "" });
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Prints a value: JSON, or `key: value` lines for people.
+fn show(json: bool, v: &Value) -> anyhow::Result<ExitCode> {
+    if json {
+        print_json(v)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    match v {
+        Value::Object(m) => {
+            let width = m.keys().map(String::len).max().unwrap_or(0);
+            for (k, val) in m {
+                let text = match val {
+                    Value::String(s) if s.contains('\n') => format!("\n    {}", s.replace('\n', "\n    ")),
+                    Value::String(s) => s.clone(),
+                    Value::Array(a) => a
+                        .iter()
+                        .map(|x| x.as_str().map(String::from).unwrap_or_else(|| x.to_string()))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    Value::Null => String::new(),
+                    other => other.to_string(),
+                };
+                println!("{k:<width$}  {text}");
+            }
+        }
+        Value::Array(items) if items.is_empty() => println!("(none)"),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    println!();
+                }
+                show(false, item)?;
+            }
+        }
+        other => println!("{other}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn smb_share(cli: &Cli, cmd: &SmbShareCmd) -> anyhow::Result<ExitCode> {
+    let json = cli.json;
+    let mut ng = open(cli)?;
+    match cmd {
+        SmbShareCmd::Add(a) => {
+            let share = SmbShare {
+                name: a.name.clone(),
+                path: a.path.clone(),
+                purpose: a.purpose.0,
+                comment: a.comment.clone().unwrap_or_default(),
+                readonly: a.readonly,
+                browsable: !a.hidden,
+                guestok: a.guestok,
+                abe: a.abe,
+                hostsallow: a.hostsallow.clone(),
+                hostsdeny: a.hostsdeny.clone(),
+                auxsmbconf: a.auxsmbconf.clone().unwrap_or_default(),
+                ..Default::default()
+            };
+            done(json, &format!("smb share {:?} added", a.name), ng.smb_share_add(share)?)
+        }
+        SmbShareCmd::List => {
+            let cfg = ng.snapshot()?.config;
+            if json {
+                return show(true, &serde_json::to_value(&cfg.smb_shares)?);
+            }
+            if cfg.smb_shares.is_empty() {
+                println!("(no smb shares)");
+            }
+            for s in &cfg.smb_shares {
+                println!("{:<4} {:<20} {:<24} {}", s.id, s.name, s.purpose.name(), s.path);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SmbShareCmd::Show { share } => {
+            let mut cfg = ng.snapshot()?.config;
+            let svc = cfg.smb.clone();
+            let s = nasguard_ops::find_smb(&mut cfg, share)?.clone();
+            let mut v = serde_json::to_value(&s)?;
+            if let Value::Object(m) = &mut v {
+                let params: Vec<String> =
+                    s.purpose_parameters(&svc).iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                m.insert("purpose_parameters".into(), Value::from(params));
+            }
+            show(json, &v)
+        }
+        SmbShareCmd::Set { share, assignments } => {
+            done(json, "smb share updated", ng.smb_share_set(share, assignments)?)
+        }
+        SmbShareCmd::Rm { share } => done(json, "smb share removed", ng.smb_share_rm(share)?),
+    }
+}
+
+fn nfs_share(cli: &Cli, cmd: &NfsShareCmd) -> anyhow::Result<ExitCode> {
+    let json = cli.json;
+    let mut ng = open(cli)?;
+    match cmd {
+        NfsShareCmd::Add(a) => {
+            let share = NfsShare {
+                path: a.path.clone(),
+                comment: a.comment.clone().unwrap_or_default(),
+                networks: a.network.clone(),
+                hosts: a.host.clone(),
+                ro: a.ro,
+                maproot_user: a.maproot_user.clone(),
+                maproot_group: a.maproot_group.clone(),
+                mapall_user: a.mapall_user.clone(),
+                mapall_group: a.mapall_group.clone(),
+                security: a.security.iter().map(|s| s.0).collect(),
+                allow_everyone: a.allow_everyone,
+                ..Default::default()
+            };
+            done(json, &format!("nfs share {} added", a.path), ng.nfs_share_add(share)?)
+        }
+        NfsShareCmd::List => {
+            let cfg = ng.snapshot()?.config;
+            if json {
+                return show(true, &serde_json::to_value(&cfg.nfs_shares)?);
+            }
+            if cfg.nfs_shares.is_empty() {
+                println!("(no nfs shares)");
+            }
+            for s in &cfg.nfs_shares {
+                let who: Vec<String> =
+                    s.networks.iter().map(ToString::to_string).chain(s.hosts.iter().cloned()).collect();
+                let who = if who.is_empty() { "EVERYONE".to_string() } else { who.join(",") };
+                println!("{:<4} {:<30} {:<3} {}", s.id, s.path, if s.ro { "ro" } else { "rw" }, who);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        NfsShareCmd::Show { share } => {
+            let mut cfg = ng.snapshot()?.config;
+            let s = nasguard_ops::find_nfs(&mut cfg, share)?.clone();
+            show(json, &serde_json::to_value(s)?)
+        }
+        NfsShareCmd::Set { share, assignments } => {
+            done(json, "nfs share updated", ng.nfs_share_set(share, assignments)?)
+        }
+        NfsShareCmd::Rm { share } => done(json, "nfs share removed", ng.nfs_share_rm(share)?),
+    }
+}
+
+fn iscsi(cli: &Cli, cmd: &IscsiCmd) -> anyhow::Result<ExitCode> {
+    let json = cli.json;
+    let mut ng = open(cli)?;
+    match cmd {
+        IscsiCmd::Wizard(a) => {
+            let portal = if a.portal.is_empty() { vec![ng.store().deployment()?.bind] } else { a.portal.clone() };
+            let secret = |s: &Option<String>| s.clone().map(nasguard_model::Secret::new);
+            let input = WizardInput {
+                name: a.name.clone(),
+                alias: a.alias.clone(),
+                extent_file: a.extent_file.clone(),
+                size: nasguard_ops::parse_size(&a.size).map_err(|m| {
+                    OpsError::Invalid(nasguard_model::ValidationErrors::single("iscsi wizard", "size", m))
+                })?,
+                blocksize: a.blocksize,
+                portal,
+                discovery_auth: a.discovery_auth.0,
+                chap_user: a.chap_user.clone(),
+                chap_secret: secret(&a.chap_secret.clone().or_else(|| std::env::var("NASGUARD_CHAP_SECRET").ok())),
+                peer_user: a.peer_user.clone(),
+                peer_secret: secret(&a.peer_secret.clone().or_else(|| std::env::var("NASGUARD_PEER_SECRET").ok())),
+                initiators: a.initiator.clone(),
+                networks: a.network.clone(),
+                allow_everyone: a.allow_everyone,
+            };
+            let c = ng.iscsi_wizard(&input)?;
+            if !json {
+                println!(
+                    "target {} (id {}), extent {} ({} bytes, sparse), portal {}, initiator group {}",
+                    c.value.iqn, c.value.target, a.extent_file, input.size, c.value.portal, c.value.initiator
+                );
+            }
+            done(json, "iSCSI share created", c)
+        }
+        IscsiCmd::Object(object) => {
+            let (kind, action) = object.split();
+            match action {
+                ObjectCmd::List => show(json, &Value::from(ng.iscsi_list(kind)?)),
+                ObjectCmd::Show { id } => {
+                    let item = ng
+                        .iscsi_list(kind)?
+                        .into_iter()
+                        .find(|v| v.get("id").and_then(Value::as_u64) == Some(u64::from(*id)))
+                        .ok_or_else(|| OpsError::NotFound(format!("no iscsi {kind} {id}")))?;
+                    show(json, &item)
+                }
+                ObjectCmd::Add { assignments } => {
+                    done(json, &format!("iscsi {kind} added"), ng.iscsi_add(kind, assignments)?)
+                }
+                ObjectCmd::Set { id, assignments } => {
+                    done(json, &format!("iscsi {kind} {id} updated"), ng.iscsi_set(kind, *id, assignments)?)
+                }
+                ObjectCmd::Rm { id } => done(json, &format!("iscsi {kind} {id} removed"), ng.iscsi_rm(kind, *id)?),
+            }
+        }
+    }
+}
+
+/// `--fail-on` as a threshold; `none` never fails.
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::None => None,
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::High => Some(Severity::High),
+            FailOn::Critical => Some(Severity::Critical),
+        }
+    }
+}

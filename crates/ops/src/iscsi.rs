@@ -1,0 +1,344 @@
+//! iSCSI operations: the wizard (portal, auth group, initiator group,
+//! target, extent and mapping in one transaction, plus the extent's sparse
+//! file) and the per-object commands.
+
+use crate::{Changed, Nasguard, OpsError, Result};
+use nasguard_model::fields::apply_assignments;
+use nasguard_model::iscsi::{
+    Auth, AuthMethod, Extent, ExtentType, InitiatorGroup, IscsiConfig, Portal, PortalListen, Target, TargetExtent,
+    TargetGroup,
+};
+use nasguard_model::{Config, Secret, ValidationError, ValidationErrors, next_id};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// What the wizard asks for (TrueNAS's wizard steps: target, extent,
+/// portal with discovery auth, initiators and networks).
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct WizardInput {
+    pub name: String,
+    pub alias: Option<String>,
+    pub extent_file: String,
+    /// Bytes.
+    pub size: u64,
+    pub blocksize: u32,
+    /// `IP` or `IP:PORT`.
+    pub portal: Vec<String>,
+    pub discovery_auth: AuthMethod,
+    pub chap_user: Option<String>,
+    pub chap_secret: Option<Secret>,
+    pub peer_user: Option<String>,
+    pub peer_secret: Option<Secret>,
+    pub initiators: Vec<String>,
+    pub networks: Vec<ipnet::IpNet>,
+    pub allow_everyone: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct WizardResult {
+    pub target: u32,
+    pub iqn: String,
+    pub portal: u32,
+    pub auth_tag: Option<u32>,
+    pub initiator: u32,
+    pub extent: u32,
+    pub targetextent: u32,
+}
+
+fn invalid(object: &str, field: &str, message: impl Into<String>) -> OpsError {
+    OpsError::Invalid(ValidationErrors::single(object, field, message))
+}
+
+/// The wizard's model change; pure, so it can be tried before the file is made.
+fn wizard_change(cfg: &mut Config, input: &WizardInput) -> Result<WizardResult> {
+    let c = &mut cfg.iscsi;
+    let chap = match (&input.chap_user, &input.chap_secret) {
+        (Some(u), Some(s)) => Some((u.clone(), s.clone())),
+        (None, None) => None,
+        (Some(_), None) => return Err(invalid("iscsi wizard", "chap_secret", "--chap-user needs --chap-secret")),
+        (None, Some(_)) => return Err(invalid("iscsi wizard", "chap_user", "--chap-secret needs --chap-user")),
+    };
+    let mutual = input.peer_user.is_some() || input.peer_secret.is_some();
+    if input.discovery_auth != AuthMethod::None && chap.is_none() {
+        return Err(invalid(
+            "iscsi wizard",
+            "chap_user",
+            "discovery authentication (the default, CHAP) needs --chap-user and --chap-secret; pass --discovery-auth none to go without (the audit flags it as ISCSI-001)",
+        ));
+    }
+    if input.discovery_auth == AuthMethod::ChapMutual && !mutual {
+        return Err(invalid("iscsi wizard", "peer_user", "chap-mutual needs --peer-user and --peer-secret"));
+    }
+    let auth_tag = match chap {
+        None => None,
+        Some((user, secret)) => {
+            let tag = c.auths.iter().map(|a| a.tag).max().unwrap_or(0) + 1;
+            c.auths.push(Auth {
+                id: next_id(&c.auths, |a| a.id),
+                tag,
+                user,
+                secret,
+                peeruser: input.peer_user.clone().unwrap_or_default(),
+                peersecret: input.peer_secret.clone().unwrap_or_default(),
+            });
+            Some(tag)
+        }
+    };
+    let listen: Vec<PortalListen> = input
+        .portal
+        .iter()
+        .map(|p| PortalListen::parse(p).map_err(|m| invalid("iscsi portal", "listen", m)))
+        .collect::<Result<_>>()?;
+    let portal = Portal {
+        id: next_id(&c.portals, |p| p.id),
+        tag: c.portals.iter().map(|p| p.tag).max().unwrap_or(0) + 1,
+        comment: format!("created by the wizard for {}", input.name),
+        listen,
+        discovery_authmethod: input.discovery_auth,
+        discovery_authgroup: if input.discovery_auth == AuthMethod::None { None } else { auth_tag },
+    };
+    let portal_id = portal.id;
+    c.portals.push(portal);
+    let group = InitiatorGroup {
+        id: next_id(&c.initiators, |g| g.id),
+        comment: format!("initiators of {}", input.name),
+        initiators: input.initiators.clone(),
+        auth_network: input.networks.clone(),
+        allow_everyone: input.allow_everyone,
+    };
+    let initiator = group.id;
+    c.initiators.push(group);
+    let authmethod = match auth_tag {
+        None => AuthMethod::None,
+        Some(_) if mutual => AuthMethod::ChapMutual,
+        Some(_) => AuthMethod::Chap,
+    };
+    let target = Target {
+        id: next_id(&c.targets, |t| t.id),
+        name: input.name.clone(),
+        alias: input.alias.clone(),
+        groups: vec![TargetGroup { portal: portal_id, initiator: Some(initiator), authmethod, auth: auth_tag }],
+        allow_everyone: input.allow_everyone,
+    };
+    let target_id = target.id;
+    let iqn = c.target_iqn(&target);
+    c.targets.push(target);
+    let extent = Extent {
+        id: next_id(&c.extents, |x| x.id),
+        name: input.name.clone(),
+        kind: ExtentType::File,
+        path: input.extent_file.clone(),
+        filesize: input.size,
+        blocksize: if input.blocksize == 0 { 512 } else { input.blocksize },
+        ..Default::default()
+    };
+    let extent_id = extent.id;
+    c.extents.push(extent);
+    let mapping =
+        TargetExtent { id: next_id(&c.targetextents, |m| m.id), target: target_id, extent: extent_id, lunid: 0 };
+    let targetextent = mapping.id;
+    c.targetextents.push(mapping);
+    Ok(WizardResult { target: target_id, iqn, portal: portal_id, auth_tag, initiator, extent: extent_id, targetextent })
+}
+
+/// The iSCSI object kinds of `nasguard iscsi KIND ...`.
+pub const KINDS: [&str; 6] = ["portal", "auth", "initiator", "target", "extent", "targetextent"];
+
+impl Nasguard {
+    /// The wizard: all objects in one transaction, and the extent's sparse
+    /// file, or nothing at all.
+    pub fn iscsi_wizard(&mut self, input: &WizardInput) -> Result<Changed<WizardResult>> {
+        if input.size == 0 {
+            return Err(invalid("iscsi wizard", "size", "must be more than 0"));
+        }
+        // Validate the whole change before touching the filesystem.
+        let mut probe = self.snapshot()?.config;
+        wizard_change(&mut probe, input)?;
+        probe.normalize();
+        probe.validate()?;
+        let path = PathBuf::from(&input.extent_file);
+        create_sparse(&path, input.size)?;
+        let result = self.change(&format!("iscsi wizard {}", input.name), |cfg| wizard_change(cfg, input));
+        if result.is_err() {
+            // All or nothing: the file is ours, made a moment ago.
+            let _ = std::fs::remove_file(&path);
+        }
+        result
+    }
+
+    pub fn iscsi_list(&self, kind: &str) -> Result<Vec<Value>> {
+        let cfg = self.snapshot()?.config;
+        let c = &cfg.iscsi;
+        let v = match kind {
+            "portal" => serde_json::to_value(&c.portals),
+            "auth" => serde_json::to_value(&c.auths),
+            "initiator" => serde_json::to_value(&c.initiators),
+            "target" => serde_json::to_value(&c.targets),
+            "extent" => serde_json::to_value(&c.extents),
+            "targetextent" => serde_json::to_value(&c.targetextents),
+            other => return Err(invalid("iscsi", "kind", format!("{other:?} is not one of {}", KINDS.join(", ")))),
+        };
+        match v {
+            Ok(Value::Array(items)) => Ok(items),
+            _ => Ok(vec![]),
+        }
+    }
+
+    pub fn iscsi_add(&mut self, kind: &str, assignments: &[String]) -> Result<Changed<u32>> {
+        self.change(&format!("iscsi {kind} add"), |cfg| {
+            let c = &mut cfg.iscsi;
+            Ok(match kind {
+                "portal" => add(
+                    &mut c.portals,
+                    "iscsi portal",
+                    assignments,
+                    |p| p.id,
+                    |p, id| {
+                        p.id = id;
+                        if p.tag == 0 {
+                            p.tag = id;
+                        }
+                    },
+                )?,
+                "auth" => add(&mut c.auths, "iscsi auth", assignments, |p| p.id, |p, id| p.id = id)?,
+                "initiator" => add(&mut c.initiators, "iscsi initiator", assignments, |p| p.id, |p, id| p.id = id)?,
+                "target" => add(&mut c.targets, "iscsi target", assignments, |p| p.id, |p, id| p.id = id)?,
+                "extent" => add(&mut c.extents, "iscsi extent", assignments, |p| p.id, |p, id| p.id = id)?,
+                "targetextent" => {
+                    add(&mut c.targetextents, "iscsi targetextent", assignments, |p| p.id, |p, id| p.id = id)?
+                }
+                other => return Err(invalid("iscsi", "kind", format!("{other:?} is not one of {}", KINDS.join(", ")))),
+            })
+        })
+    }
+
+    pub fn iscsi_set(&mut self, kind: &str, id: u32, assignments: &[String]) -> Result<Changed<()>> {
+        self.change(&format!("iscsi {kind} set {id}"), |cfg| {
+            let c = &mut cfg.iscsi;
+            match kind {
+                "portal" => set(&mut c.portals, "iscsi portal", id, assignments, |p| p.id),
+                "auth" => {
+                    let old = c.auths.iter().find(|a| a.id == id).cloned();
+                    set(&mut c.auths, "iscsi auth", id, assignments, |p| p.id)?;
+                    if let (Some(old), Some(new)) = (old, c.auths.iter_mut().find(|a| a.id == id)) {
+                        keep_secrets(new, &old);
+                    }
+                    Ok(())
+                }
+                "initiator" => set(&mut c.initiators, "iscsi initiator", id, assignments, |p| p.id),
+                "target" => set(&mut c.targets, "iscsi target", id, assignments, |p| p.id),
+                "extent" => set(&mut c.extents, "iscsi extent", id, assignments, |p| p.id),
+                "targetextent" => set(&mut c.targetextents, "iscsi targetextent", id, assignments, |p| p.id),
+                other => Err(invalid("iscsi", "kind", format!("{other:?} is not one of {}", KINDS.join(", ")))),
+            }
+        })
+    }
+
+    pub fn iscsi_rm(&mut self, kind: &str, id: u32) -> Result<Changed<()>> {
+        self.change(&format!("iscsi {kind} rm {id}"), |cfg| {
+            let c: &mut IscsiConfig = &mut cfg.iscsi;
+            let before = count(c);
+            match kind {
+                "portal" => c.portals.retain(|x| x.id != id),
+                "auth" => c.auths.retain(|x| x.id != id),
+                "initiator" => c.initiators.retain(|x| x.id != id),
+                "target" => {
+                    c.targets.retain(|x| x.id != id);
+                    c.targetextents.retain(|m| m.target != id);
+                }
+                "extent" => c.extents.retain(|x| x.id != id),
+                "targetextent" => c.targetextents.retain(|x| x.id != id),
+                other => return Err(invalid("iscsi", "kind", format!("{other:?} is not one of {}", KINDS.join(", ")))),
+            }
+            if count(c) == before {
+                return Err(OpsError::NotFound(format!("no iscsi {kind} {id}")));
+            }
+            Ok(())
+        })
+    }
+}
+
+fn count(c: &IscsiConfig) -> usize {
+    c.portals.len() + c.auths.len() + c.initiators.len() + c.targets.len() + c.extents.len() + c.targetextents.len()
+}
+
+/// A secret shown masked and sent back unchanged keeps its stored value.
+fn keep_secrets(new: &mut Auth, old: &Auth) {
+    if new.secret.is_mask() {
+        new.secret = old.secret.clone();
+    }
+    if new.peersecret.is_mask() {
+        new.peersecret = old.peersecret.clone();
+    }
+}
+
+fn add<T: Serialize + serde::de::DeserializeOwned + Clone + Default>(
+    list: &mut Vec<T>,
+    object: &str,
+    assignments: &[String],
+    id_of: fn(&T) -> u32,
+    set_id: impl Fn(&mut T, u32),
+) -> Result<u32> {
+    let mut item = T::default();
+    apply_assignments(&mut item, object, assignments)?;
+    let id = next_id(list, id_of);
+    set_id(&mut item, id);
+    list.push(item);
+    Ok(id)
+}
+
+fn set<T: Serialize + serde::de::DeserializeOwned + Clone>(
+    list: &mut [T],
+    object: &str,
+    id: u32,
+    assignments: &[String],
+    id_of: fn(&T) -> u32,
+) -> Result<()> {
+    let item =
+        list.iter_mut().find(|x| id_of(x) == id).ok_or_else(|| OpsError::NotFound(format!("no {object} {id}")))?;
+    apply_assignments(item, object, assignments)?;
+    Ok(())
+}
+
+/// Creates `path` as a sparse file of `size` bytes. Refuses to touch an
+/// existing file: the wizard never overwrites data.
+fn create_sparse(path: &std::path::Path, size: u64) -> Result<()> {
+    let io = |source| OpsError::Io { path: path.to_path_buf(), source };
+    if path.exists() {
+        return Err(OpsError::Invalid(ValidationErrors(vec![ValidationError::new(
+            "iscsi extent",
+            "path",
+            format!(
+                "{} already exists; the wizard never overwrites a file (add an extent for it with `nasguard iscsi extent add`)",
+                path.display()
+            ),
+        )])));
+    }
+    let f = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(io)?;
+    f.set_len(size).and_then(|_| f.sync_all()).map_err(io)
+}
+
+/// `10G`, `512M`, `64k`, `1T` or plain bytes.
+pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        None => (t, 1u64),
+        Some((i, _)) => {
+            let unit = t[i..].trim_end_matches(['B', 'b', 'i']).to_ascii_uppercase();
+            let m = match unit.as_str() {
+                "K" => 1 << 10,
+                "M" => 1 << 20,
+                "G" => 1 << 30,
+                "T" => 1 << 40,
+                _ => return Err(format!("{s:?} is not a size (e.g. 512M, 10G, 1T)")),
+            };
+            (&t[..i], m)
+        }
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("{s:?} is not a size (e.g. 512M, 10G, 1T)"))
+}

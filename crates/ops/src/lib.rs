@@ -1,0 +1,313 @@
+//! Operations: every change and query a user can make, whatever the front
+//! end. The CLI (and later the REST API and web UI) parse input into these
+//! calls and print what they return; none of them holds logic of its own.
+//!
+//! A change is: mutate a copy of the model, `normalize` (map pasted
+//! auxiliary lines onto fields), `validate`, then commit as one store
+//! transaction. Any error leaves the store untouched.
+
+mod facts;
+mod iscsi;
+
+pub use facts::read_facts;
+pub use iscsi::{KINDS as ISCSI_KINDS, WizardInput, WizardResult, parse_size};
+
+use nasguard_model::fields::apply_assignments;
+use nasguard_model::nfs::NfsShare;
+use nasguard_model::smb::SmbShare;
+use nasguard_model::{Config, Service, ValidationErrors, Waiver, next_id};
+use nasguard_policy::{Facts, Finding, Severity, apply_waivers, audit};
+use nasguard_report::Report;
+use nasguard_store::{Deployment, Snapshot, Store, StoreError};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpsError {
+    /// Bad input: exit 2, nothing written.
+    #[error("{0}")]
+    Invalid(ValidationErrors),
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(StoreError),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+impl From<StoreError> for OpsError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Rejected(v) => OpsError::Invalid(v),
+            other => OpsError::Store(other),
+        }
+    }
+}
+
+impl From<ValidationErrors> for OpsError {
+    fn from(e: ValidationErrors) -> Self {
+        OpsError::Invalid(e)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, OpsError>;
+
+/// What a change did: the revision it made (or the current one) and notes
+/// to show (auxiliary lines moved onto fields).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Changed<T> {
+    pub value: T,
+    pub revision: i64,
+    pub notes: Vec<String>,
+}
+
+/// Where the host's group database is read (`NASGUARD_SYSTEM_ROOT` points
+/// the audit at another root, such as a mounted image).
+#[derive(Debug, Clone)]
+pub struct HostRoot(pub PathBuf);
+
+impl Default for HostRoot {
+    fn default() -> Self {
+        HostRoot(std::env::var_os("NASGUARD_SYSTEM_ROOT").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/")))
+    }
+}
+
+pub struct Nasguard {
+    store: Store,
+    actor: String,
+    host: HostRoot,
+}
+
+impl Nasguard {
+    pub fn init(dir: &Path, deployment: &Deployment, actor: &str) -> Result<Nasguard> {
+        let store = Store::create(dir, deployment, actor)?;
+        Ok(Nasguard { store, actor: actor.into(), host: HostRoot::default() })
+    }
+
+    pub fn open(dir: &Path, actor: &str) -> Result<Nasguard> {
+        Ok(Nasguard { store: Store::open(dir)?, actor: actor.into(), host: HostRoot::default() })
+    }
+
+    pub fn with_host_root(mut self, root: HostRoot) -> Self {
+        self.host = root;
+        self
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn snapshot(&self) -> Result<Snapshot> {
+        Ok(self.store.load()?)
+    }
+
+    /// The one path every change takes.
+    pub fn change<T>(&mut self, summary: &str, f: impl FnOnce(&mut Config) -> Result<T>) -> Result<Changed<T>> {
+        let mut failure = None;
+        let outcome = self.store.change(&self.actor, summary, |cfg| {
+            let value = match f(cfg) {
+                Ok(v) => v,
+                Err(OpsError::Invalid(v)) => return Err(v),
+                Err(other) => {
+                    failure = Some(other);
+                    return Err(ValidationErrors(vec![]));
+                }
+            };
+            let notes = cfg.normalize();
+            cfg.validate()?;
+            Ok((value, notes))
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let ((value, notes), revision) = outcome?;
+        Ok(Changed { value, revision, notes })
+    }
+
+    /// `config set SERVICE FIELD=VALUE...`.
+    pub fn set_service(&mut self, service: Service, assignments: &[String]) -> Result<Changed<()>> {
+        self.change(&format!("config set {service}"), |cfg| {
+            match service {
+                Service::Smb => apply_assignments(&mut cfg.smb, "smb", assignments)?,
+                Service::Nfs => apply_assignments(&mut cfg.nfs, "nfs", assignments)?,
+                Service::Ssh => apply_assignments(&mut cfg.ssh, "ssh", assignments)?,
+                Service::Iscsi => apply_assignments(&mut cfg.iscsi.global, "iscsi global", assignments)?,
+            }
+            Ok(())
+        })
+    }
+
+    pub fn smb_share_add(&mut self, mut share: SmbShare) -> Result<Changed<u32>> {
+        self.change(&format!("smb share add {}", share.name), |cfg| {
+            share.id = next_id(&cfg.smb_shares, |s| s.id);
+            let id = share.id;
+            cfg.smb_shares.push(share);
+            Ok(id)
+        })
+    }
+
+    pub fn smb_share_set(&mut self, key: &str, assignments: &[String]) -> Result<Changed<()>> {
+        self.change(&format!("smb share set {key}"), |cfg| {
+            let share = find_smb(cfg, key)?;
+            apply_assignments(share, "smb share", assignments)?;
+            Ok(())
+        })
+    }
+
+    pub fn smb_share_rm(&mut self, key: &str) -> Result<Changed<()>> {
+        self.change(&format!("smb share rm {key}"), |cfg| {
+            let id = find_smb(cfg, key)?.id;
+            cfg.smb_shares.retain(|s| s.id != id);
+            Ok(())
+        })
+    }
+
+    pub fn nfs_share_add(&mut self, mut share: NfsShare) -> Result<Changed<u32>> {
+        self.change(&format!("nfs share add {}", share.path), |cfg| {
+            share.id = next_id(&cfg.nfs_shares, |s| s.id);
+            let id = share.id;
+            cfg.nfs_shares.push(share);
+            Ok(id)
+        })
+    }
+
+    pub fn nfs_share_set(&mut self, key: &str, assignments: &[String]) -> Result<Changed<()>> {
+        self.change(&format!("nfs share set {key}"), |cfg| {
+            let share = find_nfs(cfg, key)?;
+            apply_assignments(share, "nfs share", assignments)?;
+            Ok(())
+        })
+    }
+
+    pub fn nfs_share_rm(&mut self, key: &str) -> Result<Changed<()>> {
+        self.change(&format!("nfs share rm {key}"), |cfg| {
+            let id = find_nfs(cfg, key)?.id;
+            cfg.nfs_shares.retain(|s| s.id != id);
+            Ok(())
+        })
+    }
+
+    /// Records users approved as members of the SMB admin group (SMB-006).
+    pub fn smb_admins_approve(&mut self, users: &[String]) -> Result<Changed<()>> {
+        self.change("smb admins approve", |cfg| {
+            for u in users {
+                if !cfg.site.approved_smb_admins.contains(u) {
+                    cfg.site.approved_smb_admins.push(u.clone());
+                }
+            }
+            Ok(())
+        })
+    }
+
+    pub fn smb_admins_revoke(&mut self, users: &[String]) -> Result<Changed<()>> {
+        self.change("smb admins revoke", |cfg| {
+            cfg.site.approved_smb_admins.retain(|u| !users.contains(u));
+            Ok(())
+        })
+    }
+
+    pub fn waive(&mut self, waiver: Waiver) -> Result<Changed<()>> {
+        if nasguard_policy::find_rule(&waiver.rule).is_none() {
+            return Err(OpsError::Invalid(ValidationErrors::single(
+                "waiver",
+                "rule",
+                format!("{:?} is not a rule ID", waiver.rule),
+            )));
+        }
+        self.change(&format!("waive {} {}", waiver.rule, waiver.object), |cfg| {
+            cfg.site.waivers.retain(|w| !(w.rule == waiver.rule && w.object == waiver.object));
+            cfg.site.waivers.push(waiver);
+            Ok(())
+        })
+    }
+
+    pub fn unwaive(&mut self, rule: &str, object: &str) -> Result<Changed<()>> {
+        self.change(&format!("unwaive {rule} {object}"), |cfg| {
+            let before = cfg.site.waivers.len();
+            cfg.site.waivers.retain(|w| !(w.rule.eq_ignore_ascii_case(rule) && w.object == object));
+            if before == cfg.site.waivers.len() {
+                return Err(OpsError::NotFound(format!("no waiver for {rule} on {object}")));
+            }
+            Ok(())
+        })
+    }
+
+    pub fn facts(&self) -> Facts {
+        read_facts(&self.host.0)
+    }
+
+    /// The audit of the stored model, waivers applied.
+    pub fn audit(&self) -> Result<Report> {
+        let snap = self.snapshot()?;
+        Ok(audit_config(&snap.config, &self.facts(), &nasguard_store::today()))
+    }
+
+    /// Applies the fix of every finding of `rules` (all fixable findings at
+    /// `low` or above when `rules` is empty). Returns what was fixed.
+    pub fn fix(&mut self, rules: &[String], dry_run: bool) -> Result<Changed<Vec<Finding>>> {
+        for r in rules {
+            if nasguard_policy::find_rule(r).is_none() {
+                return Err(OpsError::Invalid(ValidationErrors::single(
+                    "fix",
+                    "rule",
+                    format!("{r:?} is not a rule ID"),
+                )));
+            }
+        }
+        let facts = self.facts();
+        let today = nasguard_store::today();
+        let work = |cfg: &mut Config| -> Result<Vec<Finding>> {
+            let report = audit_config(cfg, &facts, &today);
+            let chosen: Vec<Finding> = report
+                .findings
+                .into_iter()
+                .filter(|f| f.fixable)
+                .filter(|f| {
+                    if rules.is_empty() {
+                        f.severity >= Severity::Low
+                    } else {
+                        rules.iter().any(|r| r.eq_ignore_ascii_case(&f.rule))
+                    }
+                })
+                .collect();
+            for f in &chosen {
+                nasguard_policy::fix(cfg, f);
+            }
+            Ok(chosen)
+        };
+        if dry_run {
+            let mut cfg = self.snapshot()?.config;
+            let value = work(&mut cfg)?;
+            return Ok(Changed { value, revision: self.snapshot()?.revision, notes: vec![] });
+        }
+        let summary = if rules.is_empty() { "fix --all".to_string() } else { format!("fix {}", rules.join(" ")) };
+        self.change(&summary, work)
+    }
+}
+
+/// Audit of a config with waivers applied: shared by `audit` and `fix`.
+pub fn audit_config(cfg: &Config, facts: &Facts, today: &str) -> Report {
+    let (kept, waived) = apply_waivers(audit(cfg, facts), &cfg.site.waivers, today);
+    Report::new(kept, waived)
+}
+
+fn not_found(what: &str, key: &str) -> OpsError {
+    OpsError::NotFound(format!("no {what} {key:?}"))
+}
+
+/// An SMB share by name (case-insensitive) or id.
+pub fn find_smb<'a>(cfg: &'a mut Config, key: &str) -> Result<&'a mut SmbShare> {
+    let id = key.parse::<u32>().ok();
+    cfg.smb_shares
+        .iter_mut()
+        .find(|s| s.name.eq_ignore_ascii_case(key) || Some(s.id) == id)
+        .ok_or_else(|| not_found("smb share", key))
+}
+
+/// An NFS share by id or path.
+pub fn find_nfs<'a>(cfg: &'a mut Config, key: &str) -> Result<&'a mut NfsShare> {
+    let id = key.parse::<u32>().ok();
+    cfg.nfs_shares.iter_mut().find(|s| Some(s.id) == id || s.path == key).ok_or_else(|| not_found("nfs share", key))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,91 @@
+use super::*;
+use nasguard_model::smb::SmbShare;
+use proptest::prelude::*;
 
+fn fresh() -> (tempfile::TempDir, Nasguard) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Deployment { mode: "sandbox".into(), bind: "127.0.0.1".into(), port_base: None };
+    let ng = Nasguard::init(&dir.path().join("s"), &d, "test").unwrap();
+    (dir, ng)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Random names, paths and comments are either stored exactly as given
+    /// or rejected with the store unchanged: never half-stored.
+    #[test]
+    fn random_share_input_is_all_or_nothing(name in "\\PC{0,12}|[a-z\\]\\[\\n;=]{1,6}", path in "/?[a-z/.\\n]{0,10}", comment in "\\PC{0,8}|.*\\n.*") {
+        let (_d, mut ng) = fresh();
+        let before = ng.snapshot().unwrap();
+        let share = SmbShare { name: name.clone(), path: path.clone(), comment: comment.clone(), ..Default::default() };
+        match ng.smb_share_add(share) {
+            Ok(c) => {
+                let after = ng.snapshot().unwrap();
+                prop_assert_eq!(after.revision, c.revision);
+                let s = &after.config.smb_shares[0];
+                prop_assert_eq!((&s.name, &s.path, &s.comment), (&name, &path, &comment));
+                prop_assert!(!name.contains('\n') && !comment.contains('\n') && !path.contains('\n'));
+            }
+            Err(OpsError::Invalid(_)) => {
+                let after = ng.snapshot().unwrap();
+                prop_assert_eq!(after.revision, before.revision);
+                prop_assert_eq!(after.config, before.config);
+            }
+            Err(e) => prop_assert!(false, "unexpected error {e}"),
+        }
+    }
+
+    /// Auxiliary text either validates (and holds no control characters
+    /// and no section header) or is rejected whole.
+    #[test]
+    fn random_aux_parameters_are_all_or_nothing(text in "([a-z ]{1,12}=[a-z0-9 \\\\\\[\\]]{0,8}\\n?){0,3}|\\PC{0,20}") {
+        let (_d, mut ng) = fresh();
+        let before = ng.snapshot().unwrap();
+        match ng.set_service(nasguard_model::Service::Smb, &[format!("smb_options={text}")]) {
+            Ok(_) => {
+                let opts = ng.snapshot().unwrap().config.smb.smb_options;
+                prop_assert!(!opts.lines().any(|l| l.trim_start().starts_with('[')));
+                prop_assert!(!opts.lines().any(|l| l.trim_end().ends_with('\\')));
+            }
+            Err(OpsError::Invalid(_)) => prop_assert_eq!(ng.snapshot().unwrap().config, before.config),
+            Err(e) => prop_assert!(false, "unexpected error {e}"),
+        }
+    }
+}
+
+#[test]
+fn wizard_is_all_or_nothing() {
+    let (d, mut ng) = fresh();
+    let img = d.path().join("disk.img");
+    let mut input = WizardInput {
+        name: "disk1".into(),
+        extent_file: img.to_string_lossy().into(),
+        size: 1 << 20,
+        portal: vec!["127.0.0.1:3260".into()],
+        chap_user: Some("u".into()),
+        chap_secret: Some(nasguard_model::Secret::new("Secret123456")),
+        initiators: vec!["iqn.2026-01.test:c".into()],
+        ..Default::default()
+    };
+    let c = ng.iscsi_wizard(&input).unwrap();
+    let cfg = ng.snapshot().unwrap().config;
+    assert_eq!(cfg.iscsi.targets.len(), 1);
+    assert_eq!(cfg.iscsi.targetextents[0].target, c.value.target);
+    assert_eq!(std::fs::metadata(&img).unwrap().len(), 1 << 20);
+    // A second run with the same name fails validation: nothing added, no file.
+    input.extent_file = d.path().join("disk2.img").to_string_lossy().into();
+    assert!(matches!(ng.iscsi_wizard(&input), Err(OpsError::Invalid(_))));
+    assert_eq!(ng.snapshot().unwrap().config, cfg);
+    assert!(!d.path().join("disk2.img").exists());
+}
+
+#[test]
+fn fix_all_leaves_info_notes() {
+    let (_d, mut ng) = fresh();
+    ng.set_service(nasguard_model::Service::Ssh, &["rootlogin=true".into(), "tcpfwd=true".into()]).unwrap();
+    let fixed = ng.fix(&[], false).unwrap();
+    assert_eq!(fixed.value.len(), 2);
+    let report = ng.audit().unwrap();
+    assert!(report.findings.iter().all(|f| f.severity == nasguard_policy::Severity::Info));
+}

@@ -1,0 +1,3 @@
+//! One integration binary (see ARCHITECTURE.md): the CLI as a user runs it.
+
+mod cli;

@@ -1,3 +1,6 @@
 //! One integration binary (see ARCHITECTURE.md): the CLI as a user runs it.
 
+// Test helpers may panic: a failed step is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod cli;

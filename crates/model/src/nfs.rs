@@ -269,20 +269,24 @@ pub(crate) fn validate_shares(cfg: &Config, out: &mut Vec<ValidationError>) {
         }
     }
     // Two exports of the same path must not both reach the same client.
-    for (i, a) in cfg.nfs_shares.iter().enumerate() {
-        for b in &cfg.nfs_shares[i + 1..] {
-            if a.path != b.path {
-                continue;
-            }
-            let mut e = Errors::new("nfs share", &mut *out);
-            if a.open_to_everyone() || b.open_to_everyone() {
-                e.add("path", format!("{} is already exported to everyone by share {}", a.path, a.id));
-            } else if let Some(n) =
-                a.networks.iter().find(|n| b.networks.iter().any(|m| n.contains(m) || m.contains(*n)))
-            {
-                e.add("networks", format!("share {} already exports {} to {n}", a.id, a.path));
-            } else if let Some(h) = a.hosts.iter().find(|h| b.hosts.contains(h)) {
-                e.add("hosts", format!("share {} already exports {} to {h}", a.id, a.path));
+    // Grouped by path first: linear in the number of shares.
+    let mut by_path: std::collections::HashMap<&str, Vec<&NfsShare>> = std::collections::HashMap::new();
+    for share in &cfg.nfs_shares {
+        by_path.entry(share.path.as_str()).or_default().push(share);
+    }
+    for same in by_path.values().filter(|v| v.len() > 1) {
+        for (i, a) in same.iter().enumerate() {
+            for b in &same[i + 1..] {
+                let mut e = Errors::new("nfs share", &mut *out);
+                if a.open_to_everyone() || b.open_to_everyone() {
+                    e.add("path", format!("{} is already exported to everyone by share {}", a.path, a.id));
+                } else if let Some(n) =
+                    a.networks.iter().find(|n| b.networks.iter().any(|m| n.contains(m) || m.contains(*n)))
+                {
+                    e.add("networks", format!("share {} already exports {} to {n}", a.id, a.path));
+                } else if let Some(h) = a.hosts.iter().find(|h| b.hosts.contains(h)) {
+                    e.add("hosts", format!("share {} already exports {} to {h}", a.id, a.path));
+                }
             }
         }
     }

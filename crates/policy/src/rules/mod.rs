@@ -1,6 +1,6 @@
-//! The rule catalog. Each rule is one module (generated from
-//! `tools/gen_rules.py`, where a rule's metadata, check and fix sit together);
-//! the helpers below are what several rules share.
+//! The rule catalog. Each rule is one module (`smb_001.rs`, ...) holding its
+//! metadata, its check on the model and its fix together; `catalog.rs` lists
+//! them in order. The helpers below are what several rules share.
 
 mod catalog;
 

@@ -313,8 +313,8 @@ pub fn chap_secret(s: &str) -> Result<(), String> {
     if s.trim() != s {
         return Err("may not start or end with a space".into());
     }
-    if s.contains('"') || s.contains('\\') {
-        return Err("may not contain a double quote or a backslash".into());
+    if s.chars().any(|c| c.is_whitespace() || "\"\\<>".contains(c)) {
+        return Err("may not contain spaces or any of \" \\ < > (tgt's config splits and parses on them)".into());
     }
     Ok(())
 }

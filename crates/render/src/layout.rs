@@ -1,0 +1,138 @@
+//! Where each deployment keeps its files and which ports it uses.
+//!
+//! Pure path arithmetic: nothing here touches the filesystem.
+
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Everything under the state directory, daemons started directly.
+    Sandbox,
+    /// The host's real daemons and files, controlled through systemd.
+    System,
+}
+
+/// The ports each service listens on.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ports {
+    pub ssh: u16,
+    pub smb: u16,
+    pub nfs: u16,
+    pub mountd: u16,
+    pub nlm: u16,
+    pub rquota: u16,
+    pub iscsi: u16,
+}
+
+impl Ports {
+    pub const SYSTEM: Ports =
+        Ports { ssh: 22, smb: 445, nfs: 2049, mountd: 20048, nlm: 32803, rquota: 875, iscsi: 3260 };
+
+    /// Sandbox ports: SSH N+22, SMB N+445, NFS N+2049, mountd N+2050,
+    /// NLM N+2051, rquota N+2052, iSCSI N+3260 (product.md's contract).
+    pub fn from_base(n: u16) -> Option<Ports> {
+        let at = |off: u16| n.checked_add(off);
+        Some(Ports {
+            ssh: at(22)?,
+            smb: at(445)?,
+            nfs: at(2049)?,
+            mountd: at(2050)?,
+            nlm: at(2051)?,
+            rquota: at(2052)?,
+            iscsi: at(3260)?,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub mode: Mode,
+    pub state_dir: PathBuf,
+    /// Sandbox: the one address every daemon listens on (overrides bindip).
+    pub bind: IpAddr,
+    pub ports: Ports,
+    /// tgtd's management channel (`tgtd -C N`), unique per sandbox.
+    pub tgt_control: u16,
+}
+
+impl Layout {
+    pub fn sandbox(state_dir: &Path, bind: IpAddr, port_base: u16) -> Option<Layout> {
+        Some(Layout {
+            mode: Mode::Sandbox,
+            state_dir: state_dir.to_path_buf(),
+            bind,
+            ports: Ports::from_base(port_base)?,
+            tgt_control: port_base,
+        })
+    }
+
+    pub fn system(state_dir: &Path, bind: IpAddr) -> Layout {
+        Layout { mode: Mode::System, state_dir: state_dir.to_path_buf(), bind, ports: Ports::SYSTEM, tgt_control: 0 }
+    }
+
+    fn under(&self, rel: &str) -> PathBuf {
+        self.state_dir.join(rel)
+    }
+
+    pub fn is_sandbox(&self) -> bool {
+        self.mode == Mode::Sandbox
+    }
+
+    pub fn smb_conf(&self) -> PathBuf {
+        if self.is_sandbox() { self.under("etc/smb.conf") } else { "/etc/samba/smb.conf".into() }
+    }
+
+    /// Samba's private state (lock, state, cache, pid, private, ncalrpc).
+    pub fn samba_dir(&self) -> PathBuf {
+        self.under("samba")
+    }
+
+    pub fn sshd_config(&self) -> PathBuf {
+        if self.is_sandbox() { self.under("etc/sshd_config") } else { "/etc/ssh/sshd_config".into() }
+    }
+
+    pub fn ssh_dir(&self) -> PathBuf {
+        self.under("ssh")
+    }
+
+    /// Host keys: the sandbox's own, or the system's.
+    pub fn ssh_host_keys(&self) -> Vec<PathBuf> {
+        if self.is_sandbox() {
+            vec![self.ssh_dir().join("ssh_host_ed25519_key"), self.ssh_dir().join("ssh_host_rsa_key")]
+        } else {
+            vec!["/etc/ssh/ssh_host_ed25519_key".into(), "/etc/ssh/ssh_host_rsa_key".into()]
+        }
+    }
+
+    /// Directory of per-user authorized keys files (sandbox only).
+    pub fn authorized_keys_dir(&self) -> PathBuf {
+        self.ssh_dir().join("authorized_keys")
+    }
+
+    pub fn ganesha_conf(&self) -> PathBuf {
+        if self.is_sandbox() { self.under("etc/ganesha.conf") } else { "/etc/ganesha/ganesha.conf".into() }
+    }
+
+    pub fn ganesha_dir(&self) -> PathBuf {
+        self.under("ganesha")
+    }
+
+    pub fn exports(&self) -> PathBuf {
+        if self.is_sandbox() { self.under("etc/exports") } else { "/etc/exports.d/nasguard.exports".into() }
+    }
+
+    pub fn tgt_conf(&self) -> PathBuf {
+        if self.is_sandbox() { self.under("etc/targets.conf") } else { "/etc/tgt/conf.d/nasguard.conf".into() }
+    }
+
+    pub fn log_dir(&self) -> PathBuf {
+        self.under("log")
+    }
+
+    pub fn run_dir(&self) -> PathBuf {
+        self.under("run")
+    }
+}

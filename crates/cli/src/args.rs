@@ -59,6 +59,72 @@ pub enum Command {
     Log(LogArgs),
     /// The rule catalog.
     Rules,
+    /// Render every daemon config, check it with the daemon's own tool, show the diff, swap it in
+    /// atomically and reload what runs; on any failure the previous config is restored.
+    Apply(ApplyArgs),
+    /// Start, stop, reload the services; `service status --json` lists state, address and ports.
+    Service(ServiceArgs),
+    /// Whether what runs is the latest revision, and each service's state.
+    Status,
+    /// Local accounts: the Unix account, its Samba password and its SSH keys.
+    #[command(subcommand)]
+    User(UserCmd),
+}
+
+#[derive(Args)]
+pub struct ApplyArgs {
+    /// Show the diff and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ServiceAction {
+    List,
+    Start,
+    Stop,
+    Restart,
+    Reload,
+    Status,
+    /// Start automatically ("Start automatically" in the UI).
+    Enable,
+    Disable,
+}
+
+#[derive(Args)]
+pub struct ServiceArgs {
+    #[arg(value_enum)]
+    pub action: ServiceAction,
+    /// smb, nfs, iscsi or ssh (every service when omitted for list/status).
+    pub service: Option<Service>,
+}
+
+#[derive(Subcommand)]
+pub enum UserCmd {
+    /// Create (or update) an account. Passwords are read from a file (or - for stdin), never from
+    /// the command line.
+    Add(UserArgs),
+    /// Same as add, for an existing account.
+    Set(UserArgs),
+    List,
+    /// Remove what nasguard set up (and the Unix account if nasguard created it).
+    Rm {
+        name: String,
+    },
+}
+
+#[derive(Args)]
+pub struct UserArgs {
+    pub name: String,
+    /// File holding the password on its first line (`-` reads stdin).
+    #[arg(long)]
+    pub password_file: Option<PathBuf>,
+    /// File of OpenSSH public keys for the account.
+    #[arg(long)]
+    pub ssh_key_file: Option<PathBuf>,
+    /// Also create the Samba (SMB) password entry, with the same password.
+    #[arg(long)]
+    pub smb: bool,
 }
 
 #[derive(Args)]

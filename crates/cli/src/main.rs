@@ -176,6 +176,53 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Apply(a) => {
+            let mut ng = open(&cli)?;
+            let report = ng.apply(a.dry_run)?;
+            if json {
+                return show(true, &serde_json::to_value(&report)?);
+            }
+            for f in report.files.iter().filter(|f| f.changed) {
+                print!("{}", f.diff);
+            }
+            let changed = report.files.iter().filter(|f| f.changed).count();
+            if a.dry_run {
+                println!("dry run: {changed} file(s) would change; nothing was written.");
+            } else if changed == 0 {
+                println!("nothing to apply: the files on disk are revision {}.", report.revision);
+            } else {
+                let reloaded: Vec<&str> = report.reloaded.iter().map(|s| s.name()).collect();
+                println!(
+                    "applied revision {}: {changed} file(s) written{}.",
+                    report.revision,
+                    if reloaded.is_empty() { String::new() } else { format!(", reloaded {}", reloaded.join(", ")) }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Service(a) => service(&cli, a),
+        Command::Status => {
+            let st = open(&cli)?.status()?;
+            if json {
+                return show(true, &serde_json::to_value(&st)?);
+            }
+            match &st.applied {
+                Some(ap) if st.latest_applied => {
+                    println!("configuration: revision {} is applied (latest)", ap.revision)
+                }
+                Some(ap) => println!(
+                    "configuration: revision {} is applied; the latest is {} (run `nasguard apply`)",
+                    ap.revision, st.revision
+                ),
+                None => println!(
+                    "configuration: never applied; the latest revision is {} (run `nasguard apply`)",
+                    st.revision
+                ),
+            }
+            print_services(&st.services);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(cmd) => user(&cli, cmd),
         Command::Rules => {
             let rules: Vec<_> = nasguard_policy::catalog().iter().map(|r| r.info).collect();
             if json {
@@ -384,6 +431,97 @@ fn iscsi(cli: &Cli, cmd: &IscsiCmd) -> anyhow::Result<ExitCode> {
                 ObjectCmd::Rm { id } => done(json, &format!("iscsi {kind} {id} removed"), ng.iscsi_rm(kind, *id)?),
             }
         }
+    }
+}
+
+fn print_services(list: &[nasguard_ops::ServiceStatus]) {
+    println!("{:<6} {:<8} {:<8} {:<6} ADDRESS", "NAME", "STATE", "PID", "AUTO");
+    for s in list {
+        let ports: Vec<String> = s.status.ports.iter().map(ToString::to_string).collect();
+        println!(
+            "{:<6} {:<8} {:<8} {:<6} {}:{}",
+            s.status.service.name(),
+            if s.status.running { "running" } else { "stopped" },
+            s.status.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+            if s.autostart { "yes" } else { "no" },
+            s.status.address,
+            ports.join(",")
+        );
+    }
+}
+
+fn service(cli: &Cli, a: &ServiceArgs) -> anyhow::Result<ExitCode> {
+    let mut ng = open(cli)?;
+    let one = || a.service.ok_or_else(|| anyhow::anyhow!("name the service: smb, nfs, iscsi or ssh"));
+    match a.action {
+        ServiceAction::List | ServiceAction::Status => {
+            let st = ng.status()?;
+            let list: Vec<_> =
+                st.services.into_iter().filter(|s| a.service.is_none_or(|x| x == s.status.service)).collect();
+            if cli.json {
+                return show(true, &serde_json::to_value(&list)?);
+            }
+            print_services(&list);
+            Ok(ExitCode::SUCCESS)
+        }
+        ServiceAction::Enable | ServiceAction::Disable => {
+            let svc = one()?;
+            ng.set_autostart(svc, a.action == ServiceAction::Enable)?;
+            println!("{svc}: start automatically {}", if a.action == ServiceAction::Enable { "on" } else { "off" });
+            Ok(ExitCode::SUCCESS)
+        }
+        action => {
+            let svc = one()?;
+            let verb = match action {
+                ServiceAction::Start => "start",
+                ServiceAction::Stop => "stop",
+                ServiceAction::Restart => "restart",
+                _ => "reload",
+            };
+            let st = ng.service(verb, svc)?;
+            if cli.json {
+                return show(true, &serde_json::to_value(&st)?);
+            }
+            let ports: Vec<String> = st.ports.iter().map(ToString::to_string).collect();
+            println!(
+                "{svc}: {}{}",
+                if st.running { "running" } else { "stopped" },
+                if st.running { format!(" on {}:{}", st.address, ports.join(",")) } else { String::new() }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn read_secret_file(path: &std::path::Path) -> anyhow::Result<String> {
+    let text = if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+        s
+    } else {
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+    };
+    Ok(text.lines().next().unwrap_or("").to_string())
+}
+
+fn user(cli: &Cli, cmd: &UserCmd) -> anyhow::Result<ExitCode> {
+    let mut ng = open(cli)?;
+    match cmd {
+        UserCmd::Add(a) | UserCmd::Set(a) => {
+            let input = nasguard_ops::UserInput {
+                name: a.name.clone(),
+                password: a.password_file.as_deref().map(read_secret_file).transpose()?,
+                ssh_keys: a
+                    .ssh_key_file
+                    .as_deref()
+                    .map(|p| std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display())))
+                    .transpose()?,
+                smb: a.smb,
+            };
+            done(cli.json, &format!("user {} set up", a.name), ng.user_set(&input)?)
+        }
+        UserCmd::List => show(cli.json, &serde_json::to_value(ng.snapshot()?.config.site.users)?),
+        UserCmd::Rm { name } => done(cli.json, &format!("user {name} removed"), ng.user_rm(name)?),
     }
 }
 

@@ -31,6 +31,23 @@ pub struct Site {
     pub approved_smb_admins: Vec<String>,
     /// Accepted risks; see `nasguard waive`.
     pub waivers: Vec<Waiver>,
+    /// Services started automatically ("Start automatically").
+    pub autostart: Vec<Service>,
+    /// Accounts `nasguard user add` made or manages.
+    pub users: Vec<User>,
+}
+
+/// A local account the services use.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct User {
+    pub name: String,
+    /// Has a Samba passdb entry.
+    pub smb: bool,
+    /// Has SSH authorized keys managed by nasguard.
+    pub ssh_keys: bool,
+    /// nasguard created the Unix account (so `user rm` deletes it).
+    pub created: bool,
 }
 
 /// An accepted risk: silences one rule on one object (or `*`), with a
@@ -158,6 +175,11 @@ impl Config {
             e.check("object", text::single_line(&w.object));
             if let Some(d) = &w.expires {
                 e.check("expires", iso_date(d));
+            }
+        }
+        for u in &self.site.users {
+            if let Err(m) = text::unix_name(&u.name) {
+                out.push(ValidationError::new("user", "name", m));
             }
         }
         for user in &self.site.approved_smb_admins {

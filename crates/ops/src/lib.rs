@@ -6,11 +6,15 @@
 //! auxiliary lines onto fields), `validate`, then commit as one store
 //! transaction. Any error leaves the store untouched.
 
+mod apply;
 mod facts;
 mod iscsi;
+mod users;
 
+pub use apply::{Applied, ApplyReport, FileChange, ServiceStatus, StatusReport, read_ids};
 pub use facts::read_facts;
 pub use iscsi::{KINDS as ISCSI_KINDS, WizardInput, WizardResult, parse_size};
+pub use users::UserInput;
 
 use nasguard_model::fields::apply_assignments;
 use nasguard_model::nfs::NfsShare;
@@ -32,6 +36,9 @@ pub enum OpsError {
     Store(StoreError),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    /// A daemon refused a config, failed to start, or failed its health check.
+    #[error("{0}")]
+    Daemon(String),
 }
 
 impl From<StoreError> for OpsError {
@@ -90,6 +97,10 @@ impl Nasguard {
     pub fn with_host_root(mut self, root: HostRoot) -> Self {
         self.host = root;
         self
+    }
+
+    pub fn host_root(&self) -> PathBuf {
+        self.host.0.clone()
     }
 
     pub fn store(&self) -> &Store {

@@ -35,7 +35,7 @@ pub fn render(cfg: &Config, layout: &Layout, revision: i64) -> String {
         },
     );
     w.kv("ntlm auth", if svc.ntlmv1_auth { "ntlmv1-permitted" } else { "ntlmv2-only" });
-    w.kv("lanman auth", "no");
+    // lanman auth is "no" by default and deprecated in Samba 4.17: not written.
     w.kv("server signing", if svc.server_signing == ServerSigning::Mandatory { "mandatory" } else { "default" });
     w.kv("client signing", "mandatory");
     w.kv("server smb encrypt", svc.encryption.samba_value());

@@ -1,0 +1,197 @@
+//! Checks a candidate config before it replaces the live one: with the
+//! daemon's own checker where one exists (`testparm -s`, `sshd -t`), and
+//! with nasguard's own structural check for Ganesha and tgt, which accept
+//! garbage silently (an unknown Ganesha parameter is only logged; an unknown
+//! tgt directive is ignored).
+
+use crate::{DaemonError, Result, need};
+use nasguard_model::Service;
+use std::path::Path;
+use std::process::Command;
+
+fn rejected(service: Service, tool: &str, output: String) -> DaemonError {
+    DaemonError::Rejected { service, tool: tool.into(), output: output.trim().to_string() }
+}
+
+/// Runs the checker for `service` over the candidate file `path`.
+pub fn check(service: Service, path: &Path) -> Result<()> {
+    match service {
+        Service::Smb => testparm(path),
+        Service::Ssh => sshd_t(path),
+        Service::Nfs => {
+            let text = read(path)?;
+            if path.extension().is_some_and(|e| e == "exports") || text.lines().any(|l| l.starts_with('"')) {
+                return Ok(());
+            }
+            ganesha_structure(&text).map_err(|m| rejected(service, "nasguard's ganesha.conf check", m))
+        }
+        Service::Iscsi => {
+            tgt_structure(&read(path)?).map_err(|m| rejected(service, "nasguard's targets.conf check", m))
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|source| DaemonError::Io { path: path.to_path_buf(), source })
+}
+
+fn run(service: Service, mut cmd: Command) -> Result<(bool, String)> {
+    let out = cmd.output().map_err(|e| DaemonError::Failed { service, message: format!("cannot run {cmd:?}: {e}") })?;
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    Ok((out.status.success(), text))
+}
+
+/// `testparm -s`: its exit code for bad values, and its stderr for unknown
+/// parameters, which only warn (exit code 0).
+fn testparm(path: &Path) -> Result<()> {
+    let mut cmd = Command::new(need(Service::Smb, "testparm")?);
+    cmd.arg("-s").arg(path);
+    let out = cmd.output().map_err(|e| DaemonError::Failed { service: Service::Smb, message: e.to_string() })?;
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let bad: Vec<&str> = stderr
+        .lines()
+        .filter(|l| {
+            let l = l.to_lowercase();
+            l.contains("unknown parameter") || l.contains("invalid") || l.contains("error")
+        })
+        .collect();
+    if !out.status.success() || !bad.is_empty() {
+        let shown = if bad.is_empty() { stderr.clone() } else { bad.join("\n") };
+        return Err(rejected(Service::Smb, "testparm -s", shown));
+    }
+    Ok(())
+}
+
+fn sshd_t(path: &Path) -> Result<()> {
+    // sshd refuses to even check a config without its privilege-separation
+    // directory.
+    let _ = std::fs::create_dir_all("/run/sshd");
+    let mut cmd = Command::new(need(Service::Ssh, "sshd")?);
+    cmd.arg("-t").arg("-f").arg(path);
+    let (ok, text) = run(Service::Ssh, cmd)?;
+    if !ok {
+        return Err(rejected(Service::Ssh, "sshd -t", text));
+    }
+    Ok(())
+}
+
+/// Ganesha's grammar: `Name { ... }` blocks holding `Key = value;`
+/// statements (and nested blocks). Everything nasguard writes must parse.
+pub fn ganesha_structure(text: &str) -> std::result::Result<(), String> {
+    let mut depth = 0usize;
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let mut rest = line;
+        while !rest.is_empty() {
+            if let Some(after) = rest.strip_prefix('}') {
+                depth = depth.checked_sub(1).ok_or(format!("line {}: unexpected }}", n + 1))?;
+                rest = after.trim_start();
+            } else if let Some((name, after)) =
+                rest.split_once('{').filter(|(name, _)| !name.contains('=') && !name.contains(';'))
+            {
+                if !name.trim().chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || name.trim().is_empty() {
+                    return Err(format!("line {}: bad block name {:?}", n + 1, name.trim()));
+                }
+                depth += 1;
+                rest = after.trim_start();
+            } else if let Some((stmt, after)) = rest.split_once(';') {
+                let Some((key, value)) = stmt.split_once('=') else {
+                    return Err(format!("line {}: expected Key = value; got {stmt:?}", n + 1));
+                };
+                if depth == 0 || key.trim().is_empty() || value.trim().is_empty() || value.matches('"').count() % 2 != 0
+                {
+                    return Err(format!("line {}: bad statement {stmt:?}", n + 1));
+                }
+                rest = after.trim_start();
+            } else {
+                return Err(format!("line {}: unterminated statement {rest:?}", n + 1));
+            }
+        }
+    }
+    if depth != 0 {
+        return Err(format!("{depth} block(s) not closed"));
+    }
+    Ok(())
+}
+
+const TGT_GLOBAL: [&str; 4] = ["default-driver", "incomingdiscoveryuser", "outgoingdiscoveryuser", "include"];
+const TGT_TARGET: [&str; 6] =
+    ["initiator-address", "initiator-name", "incominguser", "outgoinguser", "driver", "controller_tid"];
+const TGT_STORE: [&str; 5] = ["lun", "scsi_sn", "block-size", "readonly", "scsi_id"];
+
+/// targets.conf: balanced `<target>`/`<backing-store>` blocks and only the
+/// directives nasguard writes.
+pub fn tgt_structure(text: &str) -> std::result::Result<(), String> {
+    let mut stack: Vec<&str> = vec![];
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let at = |m: String| format!("line {}: {m}", n + 1);
+        if let Some(close) = line.strip_prefix("</").and_then(|l| l.strip_suffix('>')) {
+            match stack.pop() {
+                Some(open) if open == close => {}
+                other => return Err(at(format!("</{close}> closes {other:?}"))),
+            }
+        } else if let Some(open) = line.strip_prefix('<').and_then(|l| l.strip_suffix('>')) {
+            let (kind, arg) = open.split_once(' ').ok_or_else(|| at(format!("<{open}> needs an argument")))?;
+            let ok = matches!((stack.last().copied(), kind), (None, "target") | (Some("target"), "backing-store"));
+            if !ok || arg.trim().is_empty() || arg.contains(char::is_whitespace) {
+                return Err(at(format!("unexpected <{open}>")));
+            }
+            stack.push(kind);
+        } else {
+            let word = line.split_whitespace().next().unwrap_or("");
+            let allowed: &[&str] = match stack.last() {
+                None => &TGT_GLOBAL,
+                Some(&"target") => &TGT_TARGET,
+                _ => &TGT_STORE,
+            };
+            if !allowed.contains(&word) || line.split_whitespace().count() < 2 {
+                return Err(at(format!("unexpected directive {line:?}")));
+            }
+        }
+    }
+    if let Some(open) = stack.last() {
+        return Err(format!("<{open}> not closed"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ganesha_structure_accepts_blocks_and_refuses_garbage() {
+        assert!(ganesha_structure("NFS_CORE_PARAM {\n  NFS_Port = 2049;\n}\nEXPORT {\n  Path = \"/a b\";\n  FSAL { Name = VFS; }\n  CLIENT {\n Clients = 10.0.0.0/8, h;\n }\n}\n").is_ok());
+        for bad in [
+            "EXPORT {\n Path = \"/a\";\n",
+            "Path = \"/a\";\n",
+            "EXPORT {\n Path \"/a\";\n}\n",
+            "EXPORT {\n Path = \"/a;\n}\n",
+            "}\n",
+        ] {
+            assert!(ganesha_structure(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn tgt_structure_accepts_what_nasguard_writes() {
+        let ok = "default-driver iscsi\nincomingdiscoveryuser u s\n<target iqn.x:y>\n  <backing-store /a>\n    lun 1\n  </backing-store>\n  initiator-address 10.0.0.0/8\n  incominguser u s\n</target>\n";
+        assert!(tgt_structure(ok).is_ok());
+        for bad in [
+            "<target a>\n",
+            "</target>\n",
+            "<target a>\n bogus x\n</target>\n",
+            "<target a b>\n</target>\n",
+            "<backing-store /a>\n</backing-store>\n",
+        ] {
+            assert!(tgt_structure(bad).is_err(), "{bad:?}");
+        }
+    }
+}

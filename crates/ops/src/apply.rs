@@ -1,0 +1,292 @@
+//! `apply`, `service` and `status`: from the stored model to running
+//! daemons.
+//!
+//! Apply renders every file, diffs it against what is on disk, checks each
+//! changed file with the daemon's own checker, swaps the files in
+//! atomically (keeping `.prev`), reloads the running services whose files
+//! changed, checks they are healthy, and on any failure puts the previous
+//! files back, reloads again, and reports why.
+
+use crate::{Nasguard, OpsError, Result};
+use nasguard_daemons::direct::{Direct, ensure_host_keys};
+use nasguard_daemons::systemd::Systemd;
+use nasguard_daemons::{DaemonError, Status, Supervisor, check, files, wait_for_port};
+use nasguard_model::Service;
+use nasguard_render::{Ids, Layout, RenderedFile, render_all};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The sandbox port base used when `init --sandbox` was given none.
+pub const DEFAULT_PORT_BASE: u16 = 20000;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileChange {
+    pub service: Service,
+    pub path: PathBuf,
+    pub changed: bool,
+    /// Unified diff (empty when unchanged).
+    pub diff: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplyReport {
+    pub revision: i64,
+    pub dry_run: bool,
+    pub files: Vec<FileChange>,
+    /// Running services that were reloaded (or restarted).
+    pub reloaded: Vec<Service>,
+}
+
+/// What `status` shows: which revision the files on disk come from.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Applied {
+    pub revision: i64,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceStatus {
+    #[serde(flatten)]
+    pub status: Status,
+    pub autostart: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub mode: String,
+    pub revision: i64,
+    pub applied: Option<Applied>,
+    pub latest_applied: bool,
+    pub services: Vec<ServiceStatus>,
+}
+
+fn daemon(e: DaemonError) -> OpsError {
+    OpsError::Daemon(e.to_string())
+}
+
+/// Reads `etc/passwd` and `etc/group` under `root` into name -> id maps.
+pub fn read_ids(root: &Path) -> Ids {
+    let parse = |file: &str| -> std::collections::BTreeMap<String, u32> {
+        std::fs::read_to_string(root.join(file))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split(':').collect();
+                Some((f.first()?.to_string(), f.get(2)?.parse().ok()?))
+            })
+            .collect()
+    };
+    Ids { users: parse("etc/passwd"), groups: parse("etc/group") }
+}
+
+impl Nasguard {
+    pub fn layout(&self) -> Result<Layout> {
+        let d = self.store().deployment()?;
+        let bind = d
+            .bind
+            .parse()
+            .map_err(|_| OpsError::Daemon(format!("deployment bind address {:?} is not an IP", d.bind)))?;
+        if d.mode == "sandbox" {
+            Layout::sandbox(self.store().dir(), bind, d.port_base.unwrap_or(DEFAULT_PORT_BASE))
+                .ok_or_else(|| OpsError::Daemon("port base too high: every sandbox port must fit in 65535".into()))
+        } else {
+            Ok(Layout::system(self.store().dir(), bind))
+        }
+    }
+
+    pub fn supervisor(&self) -> Result<Box<dyn Supervisor>> {
+        let layout = self.layout()?;
+        if layout.is_sandbox() {
+            Ok(Box::new(Direct::new(layout)))
+        } else {
+            let systemctl = nasguard_daemons::program("systemctl").unwrap_or_else(|| PathBuf::from("systemctl"));
+            Ok(Box::new(Systemd { systemctl, address: layout.bind.to_string() }))
+        }
+    }
+
+    fn rendered(&self) -> Result<(i64, Vec<RenderedFile>)> {
+        let snap = self.snapshot()?;
+        let layout = self.layout()?;
+        let files = render_all(&snap.config, &layout, &read_ids(&self.host_root()), snap.revision)
+            .map_err(|e| OpsError::Daemon(e.to_string()))?;
+        Ok((snap.revision, files))
+    }
+
+    /// The whole apply (see the module docs).
+    pub fn apply(&mut self, dry_run: bool) -> Result<ApplyReport> {
+        let layout = self.layout()?;
+        let (revision, rendered) = self.rendered()?;
+        let mut changes = vec![];
+        let mut todo: Vec<(RenderedFile, bool)> = vec![];
+        for f in rendered {
+            let current = std::fs::read_to_string(&f.path).ok();
+            let changed = current.as_deref() != Some(f.content.as_str());
+            let diff = if changed {
+                similar::TextDiff::from_lines(current.as_deref().unwrap_or(""), &f.content)
+                    .unified_diff()
+                    .context_radius(2)
+                    .header(
+                        &format!("{} (on disk)", f.path.display()),
+                        &format!("{} (revision {revision})", f.path.display()),
+                    )
+                    .to_string()
+            } else {
+                String::new()
+            };
+            changes.push(FileChange { service: f.service, path: f.path.clone(), changed, diff });
+            if changed {
+                todo.push((f, current.is_some()));
+            }
+        }
+        if dry_run || todo.is_empty() {
+            if !dry_run {
+                self.record_applied(revision)?;
+            }
+            return Ok(ApplyReport { revision, dry_run, files: changes, reloaded: vec![] });
+        }
+        if layout.is_sandbox() {
+            Direct::new(layout.clone()).prepare_all().map_err(daemon)?;
+            if todo.iter().any(|(f, _)| f.service == Service::Ssh) {
+                ensure_host_keys(&layout).map_err(daemon)?;
+            }
+        }
+        // 1. Every changed file must pass its checker before anything moves.
+        for (f, _) in &todo {
+            check_candidate(f)?;
+        }
+        // 2. Swap them in.
+        let mut written: Vec<(PathBuf, bool)> = vec![];
+        for (f, existed) in &todo {
+            if let Err(e) = files::write_atomic(&f.path, f.content.as_bytes(), f.mode, true) {
+                rollback(&written);
+                return Err(daemon(e));
+            }
+            written.push((f.path.clone(), *existed));
+        }
+        // 3. Reload what runs, then check it is healthy.
+        let sup = self.supervisor()?;
+        let mut services: Vec<Service> = todo.iter().map(|(f, _)| f.service).collect();
+        services.dedup();
+        let mut reloaded = vec![];
+        for s in services {
+            if !sup.status(s).map_err(daemon)?.running {
+                continue;
+            }
+            let outcome = sup.reload(s).and_then(|_| healthy(&*sup, s));
+            if let Err(e) = outcome {
+                rollback(&written);
+                for r in reloaded.iter().chain(std::iter::once(&s)) {
+                    let _ = sup.reload(*r).or_else(|_| sup.restart(*r));
+                }
+                return Err(OpsError::Daemon(format!(
+                    "{e}\nThe previous configuration was restored and is running again; nothing was applied."
+                )));
+            }
+            reloaded.push(s);
+        }
+        self.record_applied(revision)?;
+        Ok(ApplyReport { revision, dry_run, files: changes, reloaded })
+    }
+
+    fn applied_path(&self) -> PathBuf {
+        self.store().dir().join("applied.json")
+    }
+
+    fn record_applied(&self, revision: i64) -> Result<()> {
+        let at = nasguard_store::today();
+        let body = serde_json::to_vec_pretty(&Applied { revision, at }).map_err(|e| OpsError::Daemon(e.to_string()))?;
+        files::write_atomic(&self.applied_path(), &body, 0o644, false).map_err(daemon)
+    }
+
+    pub fn applied(&self) -> Option<Applied> {
+        serde_json::from_slice(&std::fs::read(self.applied_path()).ok()?).ok()
+    }
+
+    /// `service start|stop|restart|reload SERVICE`.
+    pub fn service(&mut self, action: &str, service: Service) -> Result<Status> {
+        let sup = self.supervisor()?;
+        match action {
+            "start" => {
+                let layout = self.layout()?;
+                let (_, rendered) = self.rendered()?;
+                if rendered.iter().any(|f| f.service == service && !f.path.exists()) || !layout.is_sandbox() {
+                    // First start: put the config in place through apply.
+                    self.apply(false)?;
+                }
+                sup.start(service).map_err(daemon)?
+            }
+            "stop" => sup.stop(service).map_err(daemon)?,
+            "restart" => sup.restart(service).map_err(daemon)?,
+            "reload" => sup.reload(service).map_err(daemon)?,
+            other => return Err(OpsError::Daemon(format!("unknown action {other:?}"))),
+        }
+        sup.status(service).map_err(daemon)
+    }
+
+    /// `service enable|disable SERVICE`: "Start automatically".
+    pub fn set_autostart(&mut self, service: Service, on: bool) -> Result<()> {
+        self.change(&format!("service {} {service}", if on { "enable" } else { "disable" }), |cfg| {
+            cfg.site.autostart.retain(|s| *s != service);
+            if on {
+                cfg.site.autostart.push(service);
+            }
+            Ok(())
+        })?;
+        if !self.layout()?.is_sandbox() {
+            let systemctl = nasguard_daemons::program("systemctl").unwrap_or_else(|| PathBuf::from("systemctl"));
+            Systemd { systemctl, address: String::new() }.enable(service, on).map_err(daemon)?;
+        }
+        Ok(())
+    }
+
+    pub fn status(&self) -> Result<StatusReport> {
+        let snap = self.snapshot()?;
+        let sup = self.supervisor()?;
+        let applied = self.applied();
+        let mut services = vec![];
+        for s in Service::ALL {
+            services.push(ServiceStatus {
+                status: sup.status(s).map_err(daemon)?,
+                autostart: snap.config.site.autostart.contains(&s),
+            });
+        }
+        Ok(StatusReport {
+            mode: self.store().deployment()?.mode,
+            revision: snap.revision,
+            latest_applied: applied.as_ref().is_some_and(|a| a.revision == snap.revision),
+            applied,
+            services,
+        })
+    }
+}
+
+/// Writes the candidate next to its target (same filesystem, same relative
+/// includes) and runs the daemon's checker on it.
+fn check_candidate(f: &RenderedFile) -> Result<()> {
+    let dir = f.path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| OpsError::Io { path: dir.to_path_buf(), source: e })?;
+    let name = f.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let candidate = dir.join(format!(".nasguard-candidate-{name}"));
+    files::write_atomic(&candidate, f.content.as_bytes(), 0o600, false).map_err(daemon)?;
+    let result = check::check(f.service, &candidate);
+    let _ = std::fs::remove_file(&candidate);
+    result.map_err(daemon)
+}
+
+fn healthy(sup: &dyn Supervisor, s: Service) -> nasguard_daemons::Result<()> {
+    let st = sup.status(s)?;
+    let addr = st.address.parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+    let port_ok = st.ports.first().is_none_or(|p| wait_for_port(addr, *p, Duration::from_secs(10)));
+    if st.running && port_ok {
+        Ok(())
+    } else {
+        Err(DaemonError::Failed { service: s, message: "not running or not answering after reload".into() })
+    }
+}
+
+fn rollback(written: &[(PathBuf, bool)]) {
+    for (path, existed) in written.iter().rev() {
+        let _ = files::restore_prev(path, *existed);
+    }
+}

@@ -1,0 +1,164 @@
+//! Local accounts the services need: the Unix account, its Samba passdb
+//! entry and its SSH authorized keys. Passwords come from files or stdin,
+//! never from the command line, and are passed to tools on stdin.
+
+use crate::{Changed, Nasguard, OpsError, Result};
+use nasguard_daemons::need;
+use nasguard_model::{Service, User, ValidationErrors, text};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+#[derive(Debug, Clone, Default)]
+pub struct UserInput {
+    pub name: String,
+    pub password: Option<String>,
+    pub ssh_keys: Option<String>,
+    pub smb: bool,
+}
+
+fn tool(service: Service, name: &'static str, args: &[&str], stdin: Option<&str>) -> Result<()> {
+    let mut cmd = Command::new(need(service, name).map_err(|e| OpsError::Daemon(e.to_string()))?);
+    cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| OpsError::Daemon(format!("{name}: {e}")))?;
+    if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(input.as_bytes()).map_err(|e| OpsError::Daemon(format!("{name}: {e}")))?;
+    }
+    let out = child.wait_with_output().map_err(|e| OpsError::Daemon(format!("{name}: {e}")))?;
+    if !out.status.success() {
+        // The arguments are shown; a password never is (it went through stdin).
+        return Err(OpsError::Daemon(format!(
+            "{name} {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(())
+}
+
+fn exists(name: &str) -> bool {
+    Command::new("id")
+        .arg("-u")
+        .arg(name)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn check_password(p: &str) -> Result<()> {
+    if p.is_empty() || p.contains(['\n', '\r', '\0', ':']) {
+        return Err(OpsError::Invalid(ValidationErrors::single(
+            "user",
+            "password",
+            "must be one non-empty line without ':'",
+        )));
+    }
+    Ok(())
+}
+
+impl Nasguard {
+    fn keys_path(&self, name: &str) -> Result<PathBuf> {
+        let layout = self.layout()?;
+        Ok(if layout.is_sandbox() {
+            layout.authorized_keys_dir().join(name)
+        } else {
+            PathBuf::from(format!("/home/{name}/.ssh/authorized_keys"))
+        })
+    }
+
+    /// `user add|set`: creates the account if needed, then sets what is given.
+    pub fn user_set(&mut self, input: &UserInput) -> Result<Changed<()>> {
+        text::unix_name(&input.name).map_err(|m| OpsError::Invalid(ValidationErrors::single("user", "name", m)))?;
+        if let Some(p) = &input.password {
+            check_password(p)?;
+        }
+        let keys = match &input.ssh_keys {
+            None => None,
+            Some(k) => {
+                let lines: Vec<&str> =
+                    k.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+                if lines.is_empty()
+                    || lines.iter().any(|l| !l.starts_with("ssh-") && !l.starts_with("ecdsa-") && !l.starts_with("sk-"))
+                {
+                    return Err(OpsError::Invalid(ValidationErrors::single(
+                        "user",
+                        "ssh_key_file",
+                        "expected OpenSSH public keys, one per line",
+                    )));
+                }
+                Some(lines.join("\n") + "\n")
+            }
+        };
+        if input.smb && input.password.is_none() {
+            return Err(OpsError::Invalid(ValidationErrors::single(
+                "user",
+                "password_file",
+                "--smb needs --password-file (the SMB password)",
+            )));
+        }
+        let layout = self.layout()?;
+        if input.smb && !layout.smb_conf().exists() {
+            return Err(OpsError::Daemon("the SMB config is not written yet: run `nasguard apply` first".into()));
+        }
+        let created = !exists(&input.name);
+        if created {
+            tool(Service::Ssh, "useradd", &["-M", "-s", "/bin/sh", &input.name], None)?;
+        }
+        match &input.password {
+            Some(p) => tool(Service::Ssh, "chpasswd", &[], Some(&format!("{}:{p}\n", input.name)))?,
+            // A new account is locked ('!'); with UsePAM no, sshd refuses
+            // key logins to locked accounts, so mark it "no password" instead.
+            None if created => tool(Service::Ssh, "usermod", &["-p", "*", &input.name], None)?,
+            None => {}
+        }
+        if let Some(keys) = &keys {
+            let path = self.keys_path(&input.name)?;
+            nasguard_daemons::files::write_atomic(&path, keys.as_bytes(), 0o644, false)
+                .map_err(|e| OpsError::Daemon(e.to_string()))?;
+        }
+        if input.smb
+            && let Some(p) = &input.password
+        {
+            let conf = layout.smb_conf().display().to_string();
+            tool(Service::Smb, "smbpasswd", &["-c", &conf, "-a", "-s", &input.name], Some(&format!("{p}\n{p}\n")))?;
+        }
+        let name = input.name.clone();
+        let smb = input.smb;
+        let ssh = keys.is_some();
+        self.change(&format!("user set {name}"), move |cfg| {
+            match cfg.site.users.iter_mut().find(|u| u.name == name) {
+                Some(u) => {
+                    u.smb |= smb;
+                    u.ssh_keys |= ssh;
+                }
+                None => cfg.site.users.push(User { name, smb, ssh_keys: ssh, created }),
+            }
+            Ok(())
+        })
+    }
+
+    /// `user rm`: removes what nasguard set up (and the account if it made it).
+    pub fn user_rm(&mut self, name: &str) -> Result<Changed<()>> {
+        let cfg = self.snapshot()?.config;
+        let Some(user) = cfg.site.users.iter().find(|u| u.name == name).cloned() else {
+            return Err(OpsError::NotFound(format!("no user {name:?} managed by nasguard")));
+        };
+        let layout = self.layout()?;
+        if user.smb && layout.smb_conf().exists() {
+            let conf = layout.smb_conf().display().to_string();
+            let _ = tool(Service::Smb, "smbpasswd", &["-c", &conf, "-x", name], None);
+        }
+        if user.ssh_keys {
+            let _ = std::fs::remove_file(self.keys_path(name)?);
+        }
+        if user.created && exists(name) {
+            tool(Service::Ssh, "userdel", &[name], None)?;
+        }
+        let name = name.to_string();
+        self.change(&format!("user rm {name}"), move |cfg| {
+            cfg.site.users.retain(|u| u.name != name);
+            Ok(())
+        })
+    }
+}

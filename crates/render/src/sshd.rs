@@ -34,6 +34,10 @@ pub fn render(cfg: &Config, layout: &Layout, revision: i64) -> String {
         w.line(&format!("PidFile {}", layout.run_dir().join("sshd.pid").display()));
         w.line(&format!("AuthorizedKeysFile {}/%u", layout.authorized_keys_dir().display()));
         w.line("UsePAM no");
+        // StrictModes refuses keys below any group/world-writable directory,
+        // and sandboxes usually live under /tmp (1777). System mode keeps
+        // sshd's default (yes).
+        w.line("StrictModes no");
     } else {
         w.line("AuthorizedKeysFile .ssh/authorized_keys");
         w.line("UsePAM yes");

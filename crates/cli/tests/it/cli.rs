@@ -1,79 +1,8 @@
 //! The Done-when list of the core issue, run against the real binary.
 
+use crate::support::Sandbox;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-struct Sandbox {
-    dir: tempfile::TempDir,
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Sandbox {
-    fn new() -> Sandbox {
-        let s = Sandbox { dir: tempfile::tempdir().unwrap() };
-        let out = s.run(&["init", "--sandbox", "--port-base", "20000"]);
-        assert_eq!(out.code, 0, "{}", out.stderr);
-        s
-    }
-
-    fn state(&self) -> PathBuf {
-        self.dir.path().join("state")
-    }
-
-    fn run(&self, args: &[&str]) -> Out {
-        let o = Command::new(env!("CARGO_BIN_EXE_nasguard"))
-            .args(args)
-            .env("NASGUARD_STATE_DIR", self.state())
-            .env("NASGUARD_SYSTEM_ROOT", self.dir.path().join("root"))
-            .output()
-            .unwrap();
-        Out {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into(),
-            stderr: String::from_utf8_lossy(&o.stderr).into(),
-        }
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert_eq!(o.code, 0, "nasguard {args:?}: {}{}", o.stdout, o.stderr);
-        o.stdout
-    }
-
-    fn audit(&self) -> Value {
-        let o = self.run(&["audit", "--format", "json", "--fail-on", "none"]);
-        assert_eq!(o.code, 0, "{}", o.stderr);
-        serde_json::from_str(&o.stdout).unwrap()
-    }
-
-    /// `(rule, severity)` of every finding.
-    fn rules(&self) -> Vec<(String, String)> {
-        self.audit()["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| (f["rule"].as_str().unwrap().into(), f["severity"].as_str().unwrap().into()))
-            .collect()
-    }
-
-    /// The database files' bytes, to prove a failed command wrote nothing.
-    fn db_bytes(&self) -> Vec<(PathBuf, Vec<u8>)> {
-        let mut files: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(self.state())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("nasguard.db"))
-            .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
-            .collect();
-        files.sort();
-        files
-    }
-}
+use std::path::Path;
 
 const LOW_AND_ABOVE: [&str; 4] = ["low", "medium", "high", "critical"];
 

@@ -1,6 +1,10 @@
-//! One integration binary (see ARCHITECTURE.md): the CLI as a user runs it.
+//! One integration binary (see ARCHITECTURE.md): the CLI as a user runs it,
+//! and the real daemons it manages.
 
 // Test helpers may panic: a failed step is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cli;
+mod smb;
+mod ssh;
+mod support;

@@ -164,6 +164,7 @@ fn root_squash_off_on_an_open_export_is_critical() {
 
 #[test]
 fn iscsi_recommendations() {
+    check("ISCSI-007", Severity::Info, |_| {});
     check("ISCSI-001", Severity::High, |c| {
         c.iscsi.portals[0].discovery_authmethod = AuthMethod::None;
         c.iscsi.portals[0].discovery_authgroup = None;

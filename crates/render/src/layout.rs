@@ -65,7 +65,9 @@ impl Layout {
             state_dir: state_dir.to_path_buf(),
             bind,
             ports: Ports::from_base(port_base)?,
-            tgt_control: port_base,
+            // tgtd takes control ports up to 32767; two sandboxes' port ranges
+            // never overlap, so their bases differ by far more than 2.
+            tgt_control: (port_base / 2).max(1),
         })
     }
 

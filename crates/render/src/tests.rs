@@ -204,7 +204,7 @@ fn tgt_targets_carry_acls_chap_and_discovery_auth() {
         "<target iqn.2026-11.org.nasguard.ctl:disk1>",
         "<backing-store /srv/d.img>",
         "lun 1",
-        "initiator-address 127.0.0.0/8",
+        "initiator-address 255.255.255.255",
         "initiator-name iqn.2026-01.a:b",
         "incominguser u Secret123456",
         "outgoinguser p PeerSecret12",

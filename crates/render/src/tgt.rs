@@ -10,6 +10,9 @@ use crate::Writer;
 use nasguard_model::Config;
 use nasguard_model::iscsi::AuthMethod;
 
+/// An address no initiator connects from (the limited broadcast address).
+pub const UNMATCHABLE: &str = "255.255.255.255";
+
 pub fn render(cfg: &Config, revision: i64) -> String {
     let c = &cfg.iscsi;
     let mut w = Writer::new('#', revision, "nasguard iscsi ...");
@@ -55,9 +58,16 @@ pub fn render(cfg: &Config, revision: i64) -> String {
             addresses.extend(g.auth_network.iter().map(ToString::to_string));
             names.extend(g.initiators.iter().cloned());
         }
-        // No initiator-address line means ALL addresses (tgt-admin).
         addresses.dedup();
         names.dedup();
+        // tgt's ACLs are either-or: a login passes if its address OR its
+        // name is listed, and no initiator-address line means ALL addresses.
+        // So when names are listed, the address ACL gets one address no TCP
+        // peer can have, and the names decide. (The networks are then not
+        // enforced by tgt; the audit says so: ISCSI-007.)
+        if !names.is_empty() {
+            addresses = vec![UNMATCHABLE.to_string()];
+        }
         for a in &addresses {
             w.line(&format!("    initiator-address {a}"));
         }

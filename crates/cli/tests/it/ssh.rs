@@ -1,9 +1,9 @@
 //! SSH with the real sshd and the ssh client (and ssh-audit when installed).
 
 use crate::support::{Sandbox, client, have};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-fn ssh(s: &Sandbox, user: &str, key: &PathBuf, extra: &[&str], remote: &[&str]) -> (i32, String) {
+fn ssh(s: &Sandbox, user: &str, key: &Path, extra: &[&str], remote: &[&str]) -> (i32, String) {
     let port = (s.port_base + 22).to_string();
     let dest = format!("{user}@127.0.0.1");
     let mut args = vec![

@@ -13,6 +13,8 @@ mod iscsi_004;
 mod iscsi_005;
 #[path = "iscsi_006.rs"]
 mod iscsi_006;
+#[path = "iscsi_007.rs"]
+mod iscsi_007;
 #[path = "nfs_001.rs"]
 mod nfs_001;
 #[path = "nfs_002.rs"]
@@ -142,5 +144,6 @@ pub(super) static RULES: &[&super::Rule] = &[
     &iscsi_004::RULE,
     &iscsi_005::RULE,
     &iscsi_006::RULE,
+    &iscsi_007::RULE,
     &gen_001::RULE,
 ];

@@ -6,6 +6,7 @@
 
 mod cli;
 mod iscsi;
+mod nfs;
 mod smb;
 mod ssh;
 mod support;

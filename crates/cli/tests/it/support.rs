@@ -25,12 +25,16 @@ impl Sandbox {
     /// Each daemon test takes its own base (ports N+22 .. N+3260), so tests
     /// run side by side.
     pub fn with_port_base(port_base: u16) -> Sandbox {
+        Sandbox::with_port_base_bind(port_base, "127.0.0.1")
+    }
+
+    pub fn with_port_base_bind(port_base: u16, bind: &str) -> Sandbox {
         let dir = tempfile::Builder::new().prefix("nasguard-it-").tempdir().unwrap();
         // Daemons that drop privileges (smbd serving files, sshd reading
         // keys) must be able to traverse the test directory.
         std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
         let s = Sandbox { dir, port_base, users: Default::default() };
-        let out = s.run(&["init", "--sandbox", "--port-base", &port_base.to_string()]);
+        let out = s.run(&["init", "--sandbox", "--bind", bind, "--port-base", &port_base.to_string()]);
         assert_eq!(out.code, 0, "{}", out.stderr);
         s
     }

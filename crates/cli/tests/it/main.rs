@@ -4,6 +4,7 @@
 // Test helpers may panic: a failed step is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod apply;
 mod cli;
 mod iscsi;
 mod nfs;

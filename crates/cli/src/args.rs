@@ -69,6 +69,16 @@ pub enum Command {
     /// Local accounts: the Unix account, its Samba password and its SSH keys.
     #[command(subcommand)]
     User(UserCmd),
+    /// Read a machine's existing config files into the store (each service whose files exist);
+    /// what the model cannot hold is listed.
+    Import(ImportArgs),
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The /etc to read.
+    #[arg(long, default_value = "/etc")]
+    pub from: PathBuf,
 }
 
 #[derive(Args)]
@@ -491,6 +501,11 @@ pub struct AuditArgs {
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value = "high")]
     pub fail_on: FailOn,
+    /// Audit a machine's own config files instead of the store: DIR is read as /etc
+    /// (samba/smb.conf, ssh/sshd_config with its Includes, exports, exports.d, ganesha/ganesha.conf,
+    /// tgt/targets.conf). Absent settings take the daemon's default. Findings point at file and line.
+    #[arg(long, value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -111,7 +111,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Iscsi(cmd) => iscsi(&cli, cmd),
         Command::Audit(a) => {
-            let report = open(&cli)?.audit()?;
+            let report = match &a.config_dir {
+                Some(dir) => {
+                    let (report, scanned) =
+                        nasguard_ops::audit_config_dir(dir, &nasguard_ops::read_facts(std::path::Path::new("/")));
+                    if scanned.files.is_empty() {
+                        anyhow::bail!(
+                            "no smb.conf, sshd_config, exports, ganesha.conf or targets.conf under {}",
+                            dir.display()
+                        );
+                    }
+                    for d in &scanned.diagnostics {
+                        eprintln!("warning: {d}");
+                    }
+                    report
+                }
+                None => open(&cli)?.audit()?,
+            };
             let out = match a.format.unwrap_or(if json { Format::Json } else { Format::Text }) {
                 Format::Text => nasguard_report::to_text(&report),
                 Format::Json => serde_json::to_string_pretty(&nasguard_report::to_json(&report))?,
@@ -223,6 +239,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User(cmd) => user(&cli, cmd),
+        Command::Import(a) => {
+            let c = open(&cli)?.import(&a.from)?;
+            if !json {
+                for n in &c.value {
+                    println!("{n}");
+                }
+            }
+            done(json, "imported", c)
+        }
         Command::Rules => {
             let rules: Vec<_> = nasguard_policy::catalog().iter().map(|r| r.info).collect();
             if json {

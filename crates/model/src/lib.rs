@@ -19,7 +19,9 @@ pub mod text;
 
 pub use error::{ValidationError, ValidationErrors};
 pub use secret::Secret;
-pub use smb_aux::{SmbAuxLine, canonical_name as smb_canonical_name, parse as parse_smb_aux};
+pub use smb_aux::{
+    SmbAuxLine, canonical_name as smb_canonical_name, check_line as check_smb_aux_line, parse as parse_smb_aux,
+};
 
 use serde::{Deserialize, Serialize};
 

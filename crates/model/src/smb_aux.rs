@@ -411,6 +411,17 @@ fn refusal(key: &str, section: AuxSection, share: Option<&SmbShare>, svc_for_pur
     None
 }
 
+/// Whether one `key = value` line would be accepted as an auxiliary
+/// parameter (global section or a share's), and why not.
+pub fn check_line(key: &str, value: &str, global: bool) -> Result<(), String> {
+    let (key, _) = canonical_name(key);
+    let section = if global { AuxSection::Global } else { AuxSection::Share };
+    if let Some(why) = refusal(&key, section, None, &SmbService::default()) {
+        return Err(why);
+    }
+    crate::text::smb_value(value)
+}
+
 pub(crate) fn validate(text: &str, section: AuxSection, share: Option<&SmbShare>, field: &str, e: &mut Errors) {
     // Tabs are harmless (the renderer writes canonical "key = value" lines);
     // every other control character is refused before parsing.

@@ -272,6 +272,13 @@ const KEYWORDS: &[&str] = &[
     "xauthlocation",
 ];
 
+/// Whether an sshd keyword may appear in the auxiliary options (known, not
+/// owned by a field, not Match/Include).
+pub fn option_allowed(keyword: &str) -> bool {
+    let kw = keyword.to_lowercase();
+    KEYWORDS.contains(&kw.as_str()) && owner(&kw).is_none() && kw != "match" && kw != "include"
+}
+
 /// Keywords sshd accepts several times (each line adds).
 const REPEATABLE: &[&str] = &["acceptenv", "hostkey", "hostcertificate", "setenv", "permitopen", "permitlisten"];
 
@@ -305,7 +312,7 @@ fn yes_no(v: &str) -> Option<bool> {
 }
 
 /// Applies OpenSSH list syntax (`a,b`, `+a`, `-a`, `^a`) to `current`.
-fn apply_list(current: &[String], spec: &str, table: ssh_algos::Table) -> Result<Vec<String>, String> {
+pub fn apply_list(current: &[String], spec: &str, table: ssh_algos::Table) -> Result<Vec<String>, String> {
     let (op, body) = match spec.chars().next() {
         Some(c @ ('+' | '-' | '^')) => (c, &spec[1..]),
         _ => ('=', spec),

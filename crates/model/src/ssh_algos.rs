@@ -124,6 +124,7 @@ pub const HOSTKEY: Table = &[
     ("ecdsa-sha2-nistp384-cert-v01@openssh.com", Strength::Weak, "NIST P-curve"),
     ("ecdsa-sha2-nistp521-cert-v01@openssh.com", Strength::Weak, "NIST P-curve"),
     ("sk-ecdsa-sha2-nistp256@openssh.com", Strength::Weak, "NIST P-curve"),
+    ("sk-ecdsa-sha2-nistp256-cert-v01@openssh.com", Strength::Weak, "NIST P-curve"),
     ("ssh-rsa", Strength::Bad, "SHA-1 signatures"),
     ("ssh-rsa-cert-v01@openssh.com", Strength::Bad, "SHA-1 signatures"),
     ("ssh-dss", Strength::Bad, "DSA, 1024-bit"),

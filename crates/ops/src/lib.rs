@@ -7,11 +7,13 @@
 //! transaction. Any error leaves the store untouched.
 
 mod apply;
+mod configdir;
 mod facts;
 mod iscsi;
 mod users;
 
 pub use apply::{Applied, ApplyReport, FileChange, ServiceStatus, StatusReport, read_ids};
+pub use configdir::{FsFiles, Scanned, audit_config_dir, scan};
 pub use facts::read_facts;
 pub use iscsi::{KINDS as ISCSI_KINDS, WizardInput, WizardResult, parse_size};
 pub use users::UserInput;

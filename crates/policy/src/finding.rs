@@ -61,4 +61,14 @@ pub struct Finding {
     pub remediation: String,
     pub fixable: bool,
     pub evidence: Evidence,
+    /// Where the setting is written, for findings from config files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+/// A file and line (line 0: the file as a whole, e.g. a default value).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
 }

@@ -15,7 +15,7 @@ pub mod object;
 pub mod rules;
 mod waiver;
 
-pub use finding::{Evidence, Finding, Severity};
+pub use finding::{Evidence, Finding, Location, Severity};
 pub use rules::{Rule, RuleInfo, catalog, find_rule};
 pub use waiver::{Waived, Waiver, apply_waivers};
 

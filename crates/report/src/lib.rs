@@ -66,7 +66,12 @@ pub fn to_text(report: &Report) -> String {
         let width = report.findings.iter().map(|f| f.object.len()).max().unwrap_or(6).clamp(6, 28);
         let _ = writeln!(out, "{:<8}  {:<9}  {:<width$}  FINDING", "SEVERITY", "RULE", "OBJECT");
         for f in &report.findings {
-            let _ = writeln!(out, "{:<8}  {:<9}  {:<width$}  {}", f.severity.name(), f.rule, f.object, f.message);
+            let at = f
+                .location
+                .as_ref()
+                .map(|l| if l.line > 0 { format!("  ({}:{})", l.file, l.line) } else { format!("  ({})", l.file) })
+                .unwrap_or_default();
+            let _ = writeln!(out, "{:<8}  {:<9}  {:<width$}  {}{at}", f.severity.name(), f.rule, f.object, f.message);
             let how = if f.fixable {
                 format!("fix: nasguard fix {}  ({})", f.rule, f.remediation)
             } else {
@@ -129,6 +134,19 @@ fn camel(title: &str) -> String {
         .collect()
 }
 
+/// `file:///etc/ssh/sshd_config`, percent-encoding what a URI may not hold.
+fn file_uri(path: &str) -> String {
+    let mut out = String::from("file://");
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn sarif_rule(info: &RuleInfo) -> Value {
     let service = info.service.map(|s| s.name()).unwrap_or("all");
     json!({
@@ -147,11 +165,19 @@ fn sarif_rule(info: &RuleInfo) -> Value {
 }
 
 fn sarif_result(f: &Finding, index: Option<usize>, suppression: Option<&str>) -> Value {
+    let mut location = json!({"logicalLocations": [{"name": f.object, "kind": "resource"}]});
+    if let (Some(at), Value::Object(m)) = (&f.location, &mut location) {
+        let mut physical = json!({"artifactLocation": {"uri": file_uri(&at.file)}});
+        if at.line > 0 {
+            physical["region"] = json!({"startLine": at.line});
+        }
+        m.insert("physicalLocation".into(), physical);
+    }
     let mut r = json!({
         "ruleId": f.rule,
         "level": level(f.severity),
         "message": {"text": f.message},
-        "locations": [{"logicalLocations": [{"name": f.object, "kind": "resource"}]}],
+        "locations": [location],
         "properties": {
             "severity": f.severity.name(),
             "security-severity": security_severity(f.severity),

@@ -6,6 +6,7 @@
 
 mod apply;
 mod cli;
+mod configdir;
 mod iscsi;
 mod nfs;
 mod smb;

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "A service that answers on the network while the store says it is stopped (or bound elsewhere) is exposure nobody intended. Decided by live probes.",
         remediation: "Stop the service or fix its bind address.",
         fixable: false,
+        field: None,
     },
     check: None,
     fix: None,

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "Without discovery authentication anyone can list every target name and portal (SendTargets). TrueNAS: consider adding a Discovery Authentication Method.",
         remediation: "Set the portal's discovery_authmethod to CHAP or CHAP_MUTUAL with a discovery_authgroup.",
         fixable: false,
+        field: None,
     },
     check: Some(check),
     fix: None,

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "A target group with authmethod NONE accepts any login from an allowed initiator.",
         remediation: "Set the target group's authmethod to CHAP or CHAP_MUTUAL with an auth group.",
         fixable: false,
+        field: None,
     },
     check: Some(check),
     fix: None,

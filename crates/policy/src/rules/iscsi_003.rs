@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "One-way CHAP proves the initiator to the target but not the target to the initiator.",
         remediation: "Use CHAP_MUTUAL with a peer user and secret.",
         fixable: false,
+        field: None,
     },
     check: Some(check),
     fix: None,

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "CHAP is MD5 over a shared secret: a secret used twice is exposed twice, and captured exchanges can be guessed offline.",
         remediation: "Give every credential its own random 16-character secret.",
         fixable: false,
+        field: None,
     },
     check: Some(check),
     fix: None,

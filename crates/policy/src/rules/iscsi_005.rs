@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "An empty initiator list lets every initiator connect. TrueNAS: enter a list of Initiators.",
         remediation: "List the allowed initiator IQNs in the target's initiator group.",
         fixable: false,
+        field: None,
     },
     check: Some(check),
     fix: None,

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "An empty authorized-network list lets initiators connect from anywhere. TrueNAS: enter Authorized Networks.",
         remediation: "Add authorized networks (CIDR) to the target's initiator group.",
         fixable: false,
+        field: None,
     },
     check: Some(check),
     fix: None,

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "tgt's access lists are either-or: a login passes if its initiator name OR its address is listed. nasguard therefore enforces the initiator names alone when a group lists both, and the authorized networks of that group are not enforced by the daemon.",
         remediation: "Rely on CHAP and the initiator list, and restrict the portal's network with its listen address or a firewall; or list only networks.",
         fixable: false,
+        field: None,
     },
     check: Some(check),
     fix: None,

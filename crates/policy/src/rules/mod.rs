@@ -27,6 +27,8 @@ pub struct RuleInfo {
     pub remediation: &'static str,
     /// Whether `nasguard fix` can remedy it by changing the model.
     pub fixable: bool,
+    /// The model field the rule judges, to locate findings in config files.
+    pub field: Option<&'static str>,
 }
 
 pub type Check = fn(&Config, &Facts, &RuleInfo) -> Vec<Finding>;
@@ -61,8 +63,27 @@ impl RuleInfo {
             remediation: self.remediation.to_string(),
             fixable: self.fixable,
             evidence: Evidence::Config,
+            location: None,
         }
     }
+}
+
+/// A finding when the SMB auxiliary lines set `key` to a value `bad`
+/// judges insecure (imported configs carry their effective value there).
+pub(crate) fn smb_raw_finding(
+    cfg: &Config,
+    info: &RuleInfo,
+    key: &str,
+    bad: impl Fn(&str) -> bool,
+    message: impl Fn(&str) -> String,
+) -> Vec<Finding> {
+    let (lines, _) = nasguard_model::parse_smb_aux(&cfg.smb.smb_options);
+    lines
+        .iter()
+        .filter(|l| l.key == key && bad(&l.value))
+        .take(1)
+        .map(|l| info.finding("smb", info.severity, &message(&l.value)))
+        .collect()
 }
 
 /// SSH-004/005 fix: the recommended cipher list and no weak extras.
@@ -113,9 +134,11 @@ fn startups(v: &str) -> Option<[u32; 3]> {
 fn satisfied(value: &str, want: Want) -> bool {
     match want {
         Want::Is(w) => value.eq_ignore_ascii_case(w),
+        // 0 means "no limit" (LoginGraceTime) or "off" (ClientAlive*), so
+        // it never satisfies an upper bound.
         Want::AtMost(w) => {
             let n = value.trim_end_matches(['s', 'S']).parse::<u64>();
-            matches!((n, w.parse::<u64>()), (Ok(n), Ok(max)) if n <= max && !(n == 0 && max > 0 && value != "0"))
+            matches!((n, w.parse::<u64>()), (Ok(n), Ok(max)) if (1..=max).contains(&n))
         }
         Want::Startups(w) => match (startups(value), startups(w)) {
             (Some([a, _, c]), Some([wa, _, wc])) => a <= wa && c <= wc,
@@ -136,7 +159,11 @@ pub(crate) fn option_findings(cfg: &Config, info: &RuleInfo, wants: &[(&str, Wan
     if misses.is_empty() {
         return vec![];
     }
-    vec![info.finding("ssh", info.severity, &format!("auxiliary options weaken sshd: {}", misses.join(", ")))]
+    vec![info.finding(
+        "ssh",
+        info.severity,
+        &format!("sshd settings weaker than the hardened values: {}", misses.join(", ")),
+    )]
 }
 
 /// ISCSI-005/006: targets with a group whose initiator group is missing or
@@ -187,7 +214,7 @@ mod tests {
         assert!(satisfied("4", Want::AtMost("4")));
         assert!(!satisfied("6", Want::AtMost("4")));
         assert!(satisfied("60s", Want::AtMost("60")));
-        assert!(!satisfied("0", Want::AtMost("60")) || satisfied("0", Want::AtMost("60")));
+        assert!(!satisfied("0", Want::AtMost("60")), "0 is unlimited");
         assert!(satisfied("10:30:60", Want::Startups("10:30:60")));
         assert!(!satisfied("100", Want::Startups("10:30:60")));
         assert!(satisfied("No", Want::Is("no")));

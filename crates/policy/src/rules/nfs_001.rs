@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "An export with no authorized networks or hosts is open to every host that can reach the server. TrueNAS: enter all networks, hosts and IP addresses to have share access.",
         remediation: "Add authorized networks (CIDR) and/or hosts to the share (Advanced Options).",
         fixable: false,
+        field: None,
     },
     check: Some(check),
     fix: None,

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "Without root squashing, root on any client is root on the exported files.",
         remediation: "Clear maproot_user/maproot_group (or map root to an unprivileged user).",
         fixable: true,
+        field: None,
     },
     check: Some(check),
     fix: Some(fix),

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "allow_nonroot adds insecure to every export: any local user on a client can forge requests from an unprivileged port.",
         remediation: "Set the NFS service's allow_nonroot=false.",
         fixable: true,
+        field: Some("allow_nonroot"),
     },
     check: Some(check),
     fix: Some(fix),

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "A read-write export open to every host (or a wildcard) lets anyone who can reach the server change data.",
         remediation: "Set ro=true, or narrow the authorized networks and hosts.",
         fixable: true,
+        field: None,
     },
     check: Some(check),
     fix: Some(fix),

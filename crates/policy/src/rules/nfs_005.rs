@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "mapall to root gives every client user root's rights on the export.",
         remediation: "Clear mapall_user/mapall_group or map to an unprivileged user.",
         fixable: true,
+        field: None,
     },
     check: Some(check),
     fix: Some(fix),

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "insecure_locks / no_auth_nlm skip access checks on lock requests. nasguard never renders them; judged on imported exports.",
         remediation: "Remove insecure_locks / no_auth_nlm.",
         fixable: false,
+        field: None,
     },
     check: None,
     fix: None,

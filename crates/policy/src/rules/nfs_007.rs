@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "sec=sys trusts the client's claimed uid; Kerberos (krb5i/krb5p) authenticates users and protects traffic.",
         remediation: "Use security KRB5I or KRB5P where the network is not trusted.",
         fixable: false,
+        field: None,
     },
     check: None,
     fix: None,

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "TrueNAS: unless needed for a specific use case, keep the default NFS service settings.",
         remediation: "Reset the changed NFS service fields to their defaults (bindip and v4_krb are kept).",
         fixable: true,
+        field: None,
     },
     check: Some(check),
     fix: Some(fix),

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "rpcbind and nfsd answer even with no exports. Judged from the running service.",
         remediation: "Stop the NFS service when nothing is exported.",
         fixable: false,
+        field: None,
     },
     check: None,
     fix: None,

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "Exporting a subdirectory of a filesystem lets file handles reach outside it. Judged on imported exports.",
         remediation: "Export the filesystem root.",
         fixable: false,
+        field: None,
     },
     check: None,
     fix: None,

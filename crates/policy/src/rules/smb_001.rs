@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "SMB1 (NT1) has no pre-authentication integrity, weak signing and a history of wormable bugs (EternalBlue). TrueNAS: do not use SMB1.",
         remediation: "Set the SMB service's minimum_protocol to SMB2 (or SMB3).",
         fixable: true,
+        field: Some("minimum_protocol"),
     },
     check: Some(check),
     fix: Some(fix),

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "NTLMv1 responses can be cracked offline or relayed; TrueNAS: do not use NTLMv1 Auth with an untrusted network.",
         remediation: "Set ntlmv1_auth=false (ntlm auth = ntlmv2-only).",
         fixable: true,
+        field: Some("ntlmv1_auth"),
     },
     check: Some(check),
     fix: Some(fix),

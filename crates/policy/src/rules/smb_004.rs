@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "Without mandatory signing an attacker in the path can tamper with SMB traffic and relay NTLM. TrueNAS recommends server signing = mandatory.",
         remediation: "Set server_signing=MANDATORY.",
         fixable: true,
+        field: Some("server_signing"),
     },
     check: Some(check),
     fix: Some(fix),

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "TrueNAS recommends Apple SMB2/3 Protocol Extensions when macOS clients connect: they improve stability and are required for Time Machine.",
         remediation: "If macOS clients use this server, set aapl_extensions=true; otherwise waive this note.",
         fixable: true,
+        field: Some("aapl_extensions"),
     },
     check: Some(check),
     fix: Some(fix),

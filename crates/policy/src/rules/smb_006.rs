@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "Members of the SMB administrators group have full control of every share's data. TrueNAS: make sure the group members are correct.",
         remediation: "Remove unexpected members from the group, or approve them with `nasguard smb admins approve USER`.",
         fixable: false,
+        field: Some("admin_group"),
     },
     check: Some(check),
     fix: None,

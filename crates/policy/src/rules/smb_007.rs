@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "TrueNAS recommends the Default share parameters purpose unless a specific purpose is required; No presets leaves every setting to hand tuning.",
         remediation: "Set the share's purpose to DEFAULT_SHARE, or waive the finding with the reason the other purpose is needed.",
         fixable: true,
+        field: None,
     },
     check: Some(check),
     fix: Some(fix),

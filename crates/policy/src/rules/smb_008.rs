@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "A guest share is readable (or writable) by anyone who reaches the port, and turns on map to guest for the whole server.",
         remediation: "Set guestok=false on the share.",
         fixable: true,
+        field: Some("guestok"),
     },
     check: Some(check),
     fix: Some(fix),

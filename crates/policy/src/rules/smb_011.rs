@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "SMB3 encryption protects file contents on networks you do not control.",
         remediation: "Set encryption=DESIRED (or REQUIRED where every client supports SMB3).",
         fixable: false,
+        field: Some("encryption"),
     },
     check: None,
     fix: None,

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "Share access as root bypasses file permissions. nasguard renders invalid users = root on every share.",
         remediation: "Set invalid users = root on every share.",
         fixable: false,
+        field: None,
     },
     check: None,
     fix: None,

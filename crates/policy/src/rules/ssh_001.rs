@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "Password login as root invites brute force against the one account that owns the box. TrueNAS: leave Log in as Root with Password unset.",
         remediation: "Set rootlogin=false (PermitRootLogin no); log in as a normal user with a key.",
         fixable: true,
+        field: Some("rootlogin"),
     },
     check: Some(check),
     fix: Some(fix),

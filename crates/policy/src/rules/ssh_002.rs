@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "Passwords can be guessed and phished; keys cannot be brute-forced over the network.",
         remediation: "Set passwordauth=false and use SSH keys (password_login_groups for the few who need passwords).",
         fixable: true,
+        field: Some("passwordauth"),
     },
     check: Some(check),
     fix: Some(fix),

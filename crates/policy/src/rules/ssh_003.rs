@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "Port forwarding turns an SSH account into a tunnel into (or out of) the network. TrueNAS: do not set Allow TCP Port Forwarding unless required.",
         remediation: "Set tcpfwd=false (AllowTcpForwarding no).",
         fixable: true,
+        field: Some("tcpfwd"),
     },
     check: Some(check),
     fix: Some(fix),

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "TrueNAS recommends exactly chacha20-poly1305, aes128/192/256-ctr and aes128/256-gcm. Compared as a set, not in order.",
         remediation: "Ciphers chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com (reset ciphers and weak_ciphers).",
         fixable: true,
+        field: Some("ciphers"),
     },
     check: Some(check),
     fix: Some(fix),

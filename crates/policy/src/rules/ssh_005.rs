@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "CBC-mode ciphers allow plaintext recovery; RC4 (arcfour), DES, 3DES, Blowfish and none are broken outright.",
         remediation: "Remove them from the Ciphers line (reset ciphers and weak_ciphers).",
         fixable: true,
+        field: Some("ciphers"),
     },
     check: Some(check),
     fix: Some(fix),

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "MD5, SHA-1 and RIPEMD MACs are deprecated; encrypt-and-MAC (non-etm) modes leak through timing and padding.",
         remediation: "MACs hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com,umac-128-etm@openssh.com",
         fixable: true,
+        field: Some("macs"),
     },
     check: Some(check),
     fix: Some(fix),

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "SHA-1 and 1024-bit groups are broken (Logjam); NIST curves are suspect; without a post-quantum hybrid, recorded sessions may be decrypted later.",
         remediation: "KexAlgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group-exchange-sha256",
         fixable: true,
+        field: Some("kex_algorithms"),
     },
     check: Some(check),
     fix: Some(fix),

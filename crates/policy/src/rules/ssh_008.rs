@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "ssh-rsa signs with SHA-1 and ssh-dss is 1024-bit DSA; NIST-curve ECDSA is suspect.",
         remediation: "HostKeyAlgorithms ssh-ed25519,rsa-sha2-512,rsa-sha2-256 and an ed25519 (or RSA >= 3072) host key.",
         fixable: true,
+        field: Some("hostkey_algorithms"),
     },
     check: Some(check),
     fix: Some(fix),

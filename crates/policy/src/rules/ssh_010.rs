@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "An account with an empty password would be open to anyone. nasguard renders the hardened value unless an auxiliary option overrides it.",
         remediation: "PermitEmptyPasswords no",
         fixable: true,
+        field: Some("PermitEmptyPasswords"),
     },
     check: Some(check),
     fix: Some(fix),

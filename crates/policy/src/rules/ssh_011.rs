@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "Each lets a session reach beyond the NAS: the client's display or agent, or network tunnels. nasguard renders the hardened value unless an auxiliary option overrides it.",
         remediation: "X11Forwarding no, AllowAgentForwarding no, PermitTunnel no, GatewayPorts no",
         fixable: true,
+        field: Some("X11Forwarding"),
     },
     check: Some(check),
     fix: Some(fix),

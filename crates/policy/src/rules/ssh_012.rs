@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "More tries per connection make password guessing cheaper (CIS 5.1.16). nasguard renders the hardened value unless an auxiliary option overrides it.",
         remediation: "MaxAuthTries 4",
         fixable: true,
+        field: Some("MaxAuthTries"),
     },
     check: Some(check),
     fix: Some(fix),

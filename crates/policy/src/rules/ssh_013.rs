@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "Long grace times let unauthenticated connections pile up (CIS 5.1.13). nasguard renders the hardened value unless an auxiliary option overrides it.",
         remediation: "LoginGraceTime 60",
         fixable: true,
+        field: Some("LoginGraceTime"),
     },
     check: Some(check),
     fix: Some(fix),

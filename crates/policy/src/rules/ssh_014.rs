@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "Abandoned sessions stay usable by whoever finds the terminal (CIS 5.1.7). nasguard renders the hardened value unless an auxiliary option overrides it.",
         remediation: "ClientAliveInterval 300, ClientAliveCountMax 3",
         fixable: true,
+        field: Some("ClientAliveInterval"),
     },
     check: Some(check),
     fix: Some(fix),

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "User-supplied environments can bypass restrictions; rhosts and host-based trust authenticate machines, not people (CIS 5.1.10/11/21). nasguard renders the hardened value unless an auxiliary option overrides it.",
         remediation: "PermitUserEnvironment no, IgnoreRhosts yes, HostbasedAuthentication no",
         fixable: true,
+        field: Some("PermitUserEnvironment"),
     },
     check: Some(check),
     fix: Some(fix),

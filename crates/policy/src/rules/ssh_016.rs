@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "Unthrottled unauthenticated connections allow DHEat-style CPU exhaustion. nasguard renders the hardened value unless an auxiliary option overrides it.",
         remediation: "MaxStartups 10:30:60",
         fixable: true,
+        field: Some("MaxStartups"),
     },
     check: Some(check),
     fix: Some(fix),

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
         rationale: "AllowGroups/AllowUsers keep service accounts and forgotten users from logging in (CIS 5.1.4). Site specific: judged on imported configs.",
         remediation: "AllowGroups <your admins group>",
         fixable: false,
+        field: None,
     },
     check: None,
     fix: None,

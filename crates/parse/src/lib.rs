@@ -1,0 +1,104 @@
+//! Parsers for the daemons' config formats, with each daemon's semantics,
+//! and the mapping from what they say to nasguard's model (`import`).
+//!
+//! **Architecture invariant:** pure. Files named by `include`/`Include`
+//! are read through the [`Files`] trait (the IO edge implements it over the
+//! filesystem; tests over a map). Parsers never fail: they return what they
+//! understood plus diagnostics, and never panic on any input (fuzzed).
+
+pub mod exports;
+pub mod ganesha;
+pub mod import;
+pub mod smb;
+pub mod sshd;
+pub mod tgt;
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Where a setting was written.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Loc {
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+/// Something the parser could not understand, with where.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct Diag {
+    pub loc: Loc,
+    pub message: String,
+}
+
+/// Read access for includes.
+pub trait Files {
+    fn read(&self, path: &Path) -> Option<String>;
+    /// Paths matching a glob (`*` and `?` in the last component), sorted.
+    fn glob(&self, pattern: &Path) -> Vec<PathBuf>;
+}
+
+/// An in-memory file set, for tests and fuzzing.
+#[derive(Default, Clone, Debug)]
+pub struct MemFiles(pub BTreeMap<PathBuf, String>);
+
+impl Files for MemFiles {
+    fn read(&self, path: &Path) -> Option<String> {
+        self.0.get(path).cloned()
+    }
+
+    fn glob(&self, pattern: &Path) -> Vec<PathBuf> {
+        let (Some(dir), Some(pat)) = (pattern.parent(), pattern.file_name().and_then(|p| p.to_str())) else {
+            return vec![];
+        };
+        self.0
+            .keys()
+            .filter(|k| {
+                k.parent() == Some(dir) && k.file_name().and_then(|n| n.to_str()).is_some_and(|n| glob_match(pat, n))
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+/// Shell-style matching of `*` and `?` (no brackets), as sshd's Include
+/// and smb.conf need.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ni;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ni = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// How deep includes may nest before the parser stops (a loop guard).
+pub(crate) const MAX_INCLUDE_DEPTH: usize = 16;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn globbing() {
+        assert!(super::glob_match("*.conf", "a.conf"));
+        assert!(!super::glob_match("*.conf", "a.conf.bak"));
+        assert!(super::glob_match("x?z", "xyz"));
+        assert!(super::glob_match("*", ""));
+    }
+}

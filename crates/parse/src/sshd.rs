@@ -1,0 +1,180 @@
+//! sshd_config as sshd reads it: case-insensitive keywords, `Keyword args`
+//! or `Keyword=args`, a token starting with `#` ends the line, the *first*
+//! value of a keyword wins (a few keywords accumulate), `Include` takes
+//! globs (relative to /etc/ssh) and reads them in place, and `Match` starts
+//! a block that lasts until the next `Match`.
+
+use crate::{Diag, Files, Loc, MAX_INCLUDE_DEPTH};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Param {
+    pub value: String,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MatchBlock {
+    pub criteria: String,
+    pub loc: Loc,
+    pub params: BTreeMap<String, Param>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SshdConf {
+    /// First value of each keyword outside Match blocks (lowercase keys).
+    pub global: BTreeMap<String, Param>,
+    /// Every value of the accumulating keywords.
+    pub repeated: BTreeMap<String, Vec<Param>>,
+    pub matches: Vec<MatchBlock>,
+    pub diags: Vec<Diag>,
+}
+
+/// Keywords whose every occurrence counts.
+pub const ACCUMULATE: [&str; 10] = [
+    "port",
+    "listenaddress",
+    "hostkey",
+    "acceptenv",
+    "setenv",
+    "subsystem",
+    "allowusers",
+    "allowgroups",
+    "denyusers",
+    "denygroups",
+];
+
+/// Splits a line into tokens: whitespace-separated, `"quoted strings"`, a
+/// token starting with `#` ending the line.
+pub fn tokens(line: &str) -> Vec<String> {
+    let mut out = vec![];
+    let mut chars = line.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let Some(&c) = chars.peek() else { break };
+        if c == '#' {
+            break;
+        }
+        let mut tok = String::new();
+        if c == '"' {
+            chars.next();
+            for c in chars.by_ref() {
+                if c == '"' {
+                    break;
+                }
+                tok.push(c);
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() {
+                    break;
+                }
+                tok.push(c);
+                chars.next();
+            }
+        }
+        out.push(tok);
+    }
+    out
+}
+
+pub fn parse(path: &Path, files: &dyn Files) -> SshdConf {
+    let mut conf = SshdConf::default();
+    read(path, files, &mut conf, 0);
+    conf
+}
+
+pub fn parse_text(text: &str) -> SshdConf {
+    let mut files = crate::MemFiles::default();
+    let path = PathBuf::from("/etc/ssh/sshd_config");
+    files.0.insert(path.clone(), text.to_string());
+    parse(&path, &files)
+}
+
+fn read(path: &Path, files: &dyn Files, conf: &mut SshdConf, depth: usize) {
+    let Some(text) = files.read(path) else {
+        conf.diags.push(Diag { loc: Loc { file: path.into(), line: 0 }, message: "cannot read file".into() });
+        return;
+    };
+    for (i, raw) in text.lines().enumerate() {
+        let loc = Loc { file: path.to_path_buf(), line: i + 1 };
+        // `Keyword=value`: the first '=' may separate keyword and value.
+        let line = raw.trim();
+        let line = match line.split_once('=') {
+            Some((k, v)) if !k.contains(char::is_whitespace) => format!("{k} {v}"),
+            _ => line.to_string(),
+        };
+        let toks = tokens(&line);
+        let Some((kw, args)) = toks.split_first() else { continue };
+        let kw = kw.to_lowercase();
+        let value = args.join(" ");
+        match kw.as_str() {
+            "include" => {
+                if depth >= MAX_INCLUDE_DEPTH {
+                    conf.diags.push(Diag { loc, message: "includes nested too deeply".into() });
+                    continue;
+                }
+                for pattern in args {
+                    let p = Path::new("/etc/ssh").join(pattern);
+                    let matches = if pattern.contains(['*', '?']) { files.glob(&p) } else { vec![p] };
+                    for m in matches {
+                        read(&m, files, conf, depth + 1);
+                    }
+                }
+            }
+            "match" => conf.matches.push(MatchBlock { criteria: value, loc, params: BTreeMap::new() }),
+            _ if value.is_empty() => conf.diags.push(Diag { loc, message: format!("{kw}: missing argument") }),
+            _ => {
+                let param = Param { value, loc };
+                if let Some(block) = conf.matches.last_mut() {
+                    block.params.entry(kw).or_insert(param);
+                } else if ACCUMULATE.contains(&kw.as_str()) {
+                    conf.repeated.entry(kw).or_default().push(param);
+                } else {
+                    conf.global.entry(kw).or_insert(param);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_value_wins_outside_match() {
+        let c = parse_text(
+            "PermitRootLogin no\npermitrootlogin yes\nPort 22\nPort=2222\nMatch User bob\n  PasswordAuthentication yes\n  PermitRootLogin yes\n",
+        );
+        assert_eq!(c.global["permitrootlogin"].value, "no");
+        assert_eq!(c.repeated["port"].len(), 2);
+        assert_eq!(c.repeated["port"][1].value, "2222");
+        assert_eq!(c.matches.len(), 1);
+        assert_eq!(c.matches[0].params["passwordauthentication"].value, "yes");
+        assert!(!c.global.contains_key("passwordauthentication"));
+    }
+
+    #[test]
+    fn include_globs_come_first_when_included_first() {
+        let mut f = crate::MemFiles::default();
+        f.0.insert(
+            "/etc/ssh/sshd_config".into(),
+            "Include /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication yes\n".into(),
+        );
+        f.0.insert("/etc/ssh/sshd_config.d/10-hard.conf".into(), "PasswordAuthentication no # inline comment\n".into());
+        f.0.insert("/etc/ssh/sshd_config.d/README".into(), "PasswordAuthentication maybe\n".into());
+        let c = parse(Path::new("/etc/ssh/sshd_config"), &f);
+        let p = &c.global["passwordauthentication"];
+        assert_eq!(p.value, "no");
+        assert_eq!(p.loc.file, PathBuf::from("/etc/ssh/sshd_config.d/10-hard.conf"));
+    }
+
+    #[test]
+    fn quoted_tokens() {
+        assert_eq!(tokens("Banner \"/etc/a b\" # c"), vec!["Banner", "/etc/a b"]);
+    }
+}

@@ -41,6 +41,58 @@ pub fn write_atomic(path: &Path, content: &[u8], mode: u32, keep_prev: bool) -> 
     fsync_dir(dir)
 }
 
+/// Writes several files atomically each (see [`write_atomic`]), with one
+/// directory fsync per directory instead of one per file. Each file is the
+/// old or the new version after a crash, as with `write_atomic`. Returns
+/// the paths written, in order, so a caller can roll back what was done if
+/// a later one fails.
+pub fn write_batch(files: &[(&Path, &[u8], u32)], keep_prev: bool) -> (Vec<PathBuf>, Result<()>) {
+    let mut staged = vec![];
+    for (path, content, mode) in files {
+        let staging = (|| -> Result<tempfile::NamedTempFile> {
+            let dir = path.parent().ok_or_else(|| DaemonError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other("no parent directory"),
+            })?;
+            std::fs::create_dir_all(dir).map_err(io(dir))?;
+            let mut tmp = tempfile::Builder::new().prefix(".nasguard-").tempfile_in(dir).map_err(io(dir))?;
+            tmp.as_file().set_permissions(std::fs::Permissions::from_mode(*mode)).map_err(io(path))?;
+            tmp.write_all(content).and_then(|_| tmp.as_file().sync_all()).map_err(io(path))?;
+            Ok(tmp)
+        })();
+        match staging {
+            Ok(tmp) => staged.push((path.to_path_buf(), tmp)),
+            Err(e) => return (vec![], Err(e)),
+        }
+    }
+    let mut done = vec![];
+    let mut dirs: Vec<PathBuf> = vec![];
+    for (path, tmp) in staged {
+        if keep_prev && path.exists() {
+            let prev = prev_path(&path);
+            let _ = std::fs::remove_file(&prev);
+            if let Err(e) = std::fs::hard_link(&path, &prev) {
+                return (done, Err(DaemonError::Io { path: prev, source: e }));
+            }
+        }
+        if let Err(e) = tmp.persist(&path) {
+            return (done, Err(DaemonError::Io { path, source: e.error }));
+        }
+        if let Some(d) = path.parent()
+            && !dirs.iter().any(|x| x == d)
+        {
+            dirs.push(d.to_path_buf());
+        }
+        done.push(path);
+    }
+    for d in &dirs {
+        if let Err(e) = fsync_dir(d) {
+            return (done, Err(e));
+        }
+    }
+    (done, Ok(()))
+}
+
 /// Puts `path.prev` back (atomically), or removes `path` if there was none.
 pub fn restore_prev(path: &Path, existed_before: bool) -> Result<()> {
     let prev = prev_path(path);

@@ -152,17 +152,26 @@ impl Nasguard {
             }
         }
         // 1. Every changed file must pass its checker before anything moves.
-        for (f, _) in &todo {
-            check_candidate(f)?;
+        // The checkers are independent processes: run them side by side.
+        let results: Vec<Result<()>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = todo.iter().map(|(f, _)| scope.spawn(move || check_candidate(f))).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(OpsError::Daemon("a checker thread failed".into()))))
+                .collect()
+        });
+        for r in results {
+            r?;
         }
         // 2. Swap them in.
-        let mut written: Vec<(PathBuf, bool)> = vec![];
-        for (f, existed) in &todo {
-            if let Err(e) = files::write_atomic(&f.path, f.content.as_bytes(), f.mode, true) {
-                rollback(&written);
-                return Err(daemon(e));
-            }
-            written.push((f.path.clone(), *existed));
+        let batch: Vec<(&Path, &[u8], u32)> =
+            todo.iter().map(|(f, _)| (f.path.as_path(), f.content.as_bytes(), f.mode)).collect();
+        let (done, result) = files::write_batch(&batch, true);
+        let written: Vec<(PathBuf, bool)> =
+            done.iter().map(|p| (p.clone(), todo.iter().any(|(f, existed)| &f.path == p && *existed))).collect();
+        if let Err(e) = result {
+            rollback(&written);
+            return Err(daemon(e));
         }
         // 3. Reload what runs, then check it is healthy.
         let sup = self.supervisor()?;
@@ -262,13 +271,20 @@ impl Nasguard {
 }
 
 /// Writes the candidate next to its target (same filesystem, same relative
-/// includes) and runs the daemon's checker on it.
+/// includes) and runs the daemon's checker on it. The candidate is thrown
+/// away afterwards, so it is written without fsync.
 fn check_candidate(f: &RenderedFile) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let dir = f.path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| OpsError::Io { path: dir.to_path_buf(), source: e })?;
     let name = f.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let candidate = dir.join(format!(".nasguard-candidate-{name}"));
-    files::write_atomic(&candidate, f.content.as_bytes(), 0o600, false).map_err(daemon)?;
+    let io = |e| OpsError::Io { path: candidate.clone(), source: e };
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&candidate).map_err(io)?;
+    file.write_all(f.content.as_bytes()).map_err(io)?;
+    drop(file);
     let result = check::check(f.service, &candidate);
     let _ = std::fs::remove_file(&candidate);
     result.map_err(daemon)

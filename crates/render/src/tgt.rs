@@ -43,7 +43,9 @@ pub fn render(cfg: &Config, revision: i64) -> String {
                 let store = x.disk.as_deref().unwrap_or(&x.path);
                 w.line(&format!("    <backing-store {store}>"));
                 w.line(&format!("        lun {}", m.lunid + 1));
-                w.line(&format!("        scsi_sn {}", x.serial));
+                if !x.serial.is_empty() {
+                    w.line(&format!("        scsi_sn {}", x.serial));
+                }
                 w.line(&format!("        block-size {}", x.blocksize));
                 if x.ro {
                     w.line("        readonly 1");

@@ -269,6 +269,15 @@ impl Supervisor for Direct {
         if self.pid(service).is_some() {
             return Ok(());
         }
+        // A port held by another process would pass the health check.
+        for port in self.ports(service) {
+            if let Err(e) = std::net::TcpListener::bind((self.layout.bind, port)) {
+                return Err(failed(
+                    service,
+                    format!("port {}:{port} is not free ({e}); another process holds it", self.layout.bind),
+                ));
+            }
+        }
         self.prepare(service)?;
         let l = &self.layout;
         match service {

@@ -301,3 +301,21 @@ fn secrets_are_never_printed_back() {
     let log = s.ok(&["--json", "log", "--limit", "1"]);
     assert!(log.contains("\"u2\"") && !log.contains("\"secret\""), "{log}");
 }
+
+#[test]
+fn service_status_json_lists_state_address_and_sandbox_ports() {
+    let s = Sandbox::with_port_base(12000);
+    let v: Value = serde_json::from_str(&s.ok(&["--json", "service", "status"])).unwrap();
+    let by = |name: &str| v.as_array().unwrap().iter().find(|x| x["service"] == name).unwrap().clone();
+    assert_eq!(by("ssh")["ports"], serde_json::json!([12022]));
+    assert_eq!(by("smb")["ports"], serde_json::json!([12445]));
+    assert_eq!(by("nfs")["ports"], serde_json::json!([14049, 14050]));
+    assert_eq!(by("iscsi")["ports"], serde_json::json!([15260]));
+    for svc in ["smb", "nfs", "iscsi", "ssh"] {
+        assert_eq!(by(svc)["running"], false);
+        assert_eq!(by(svc)["address"], "127.0.0.1");
+    }
+    s.ok(&["service", "enable", "smb"]);
+    let v: Value = serde_json::from_str(&s.ok(&["--json", "service", "status", "smb"])).unwrap();
+    assert_eq!(v[0]["autostart"], true);
+}

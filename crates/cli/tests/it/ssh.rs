@@ -107,3 +107,24 @@ fn a_config_the_daemon_rejects_leaves_the_previous_one_running() {
     let (_, banner) = client("ssh-keyscan", &["-p", &(s.port_base + 22).to_string(), "127.0.0.1"]);
     assert!(banner.contains("ssh-ed25519"), "{banner}");
 }
+
+#[test]
+fn a_port_already_taken_is_reported_and_nothing_starts() {
+    if !have(&["sshd"]) {
+        return;
+    }
+    let s = Sandbox::with_port_base(47000);
+    s.ok(&["apply"]);
+    let squatter = std::net::TcpListener::bind(("127.0.0.1", s.port_base + 22)).unwrap();
+    let out = s.run(&["service", "start", "ssh"]);
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr.contains(&format!("127.0.0.1:{}", s.port_base + 22)) && out.stderr.contains("not free"),
+        "{}",
+        out.stderr
+    );
+    let st: serde_json::Value = serde_json::from_str(&s.ok(&["--json", "service", "status", "ssh"])).unwrap();
+    assert_eq!(st[0]["running"], false);
+    drop(squatter);
+    s.ok(&["service", "start", "ssh"]);
+}

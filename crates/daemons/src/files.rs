@@ -24,21 +24,7 @@ fn fsync_dir(dir: &Path) -> Result<()> {
 /// Writes `content` to `path` atomically with `mode`; with `keep_prev`,
 /// the current file (if any) is first hard-linked to `path.prev`.
 pub fn write_atomic(path: &Path, content: &[u8], mode: u32, keep_prev: bool) -> Result<()> {
-    let dir = path.parent().ok_or_else(|| DaemonError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other("no parent directory"),
-    })?;
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let mut tmp = tempfile::Builder::new().prefix(".nasguard-").tempfile_in(dir).map_err(io(dir))?;
-    tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode)).map_err(io(path))?;
-    tmp.write_all(content).and_then(|_| tmp.as_file().sync_all()).map_err(io(path))?;
-    if keep_prev && path.exists() {
-        let prev = prev_path(path);
-        let _ = std::fs::remove_file(&prev);
-        std::fs::hard_link(path, &prev).map_err(io(&prev))?;
-    }
-    tmp.persist(path).map_err(|e| DaemonError::Io { path: path.to_path_buf(), source: e.error })?;
-    fsync_dir(dir)
+    write_batch(&[(path, content, mode)], keep_prev).1
 }
 
 /// Writes several files atomically each (see [`write_atomic`]), with one

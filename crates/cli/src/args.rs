@@ -69,9 +69,35 @@ pub enum Command {
     /// Local accounts: the Unix account, its Samba password and its SSH keys.
     #[command(subcommand)]
     User(UserCmd),
+    /// Probe services over the network, without credentials, and judge what they offer with the same
+    /// rules (evidence "live"): SSH algorithms (like ssh-audit / nmap ssh2-enum-algos), SMB1 and SMB
+    /// signing (like nmap smb-protocols / smb2-security-mode).
+    #[command(long_about = "Probe services over the network, without credentials, and judge what they offer with the \
+same rule IDs as the config audit (evidence: live).\n\nTARGET is ssh://host[:port], smb://host[:port], \
+nfs://host[:port], iscsi://host[:port], or a bare host for all four default ports. Exit codes: 0 nothing at \
+or above --fail-on; 1 findings at or above it; 2 usage error; 3 a target could not be probed (it outranks 1).")]
+    Scan(ScanArgs),
     /// Read a machine's existing config files into the store (each service whose files exist);
     /// what the model cannot hold is listed.
     Import(ImportArgs),
+}
+
+#[derive(Args)]
+pub struct ScanArgs {
+    pub targets: Vec<String>,
+    /// A file of targets, one per line (# comments allowed).
+    #[arg(long)]
+    pub targets_file: Option<PathBuf>,
+    /// How many probes run at once.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Per-target connect and read deadline.
+    #[arg(long, default_value_t = 3000)]
+    pub timeout_ms: u64,
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    #[arg(long, value_enum, default_value = "high")]
+    pub fail_on: FailOn,
 }
 
 #[derive(Args)]

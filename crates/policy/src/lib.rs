@@ -12,6 +12,7 @@
 
 mod finding;
 pub mod object;
+pub mod observed;
 pub mod rules;
 mod waiver;
 
@@ -37,6 +38,17 @@ pub fn audit(cfg: &Config, facts: &Facts) -> Vec<Finding> {
     for rule in catalog() {
         if let Some(check) = rule.check {
             out.extend(check(cfg, facts, &rule.info));
+        }
+    }
+    out
+}
+
+/// Runs every rule's live check over what probes saw at `target`.
+pub fn audit_live(observed: &observed::Observed, target: &str) -> Vec<Finding> {
+    let mut out = vec![];
+    for rule in catalog() {
+        if let Some(check) = rule.live {
+            out.extend(check(observed, &rule.info, target));
         }
     }
     out

@@ -9,6 +9,7 @@ mod cli;
 mod configdir;
 mod iscsi;
 mod nfs;
+mod scan;
 mod smb;
 mod ssh;
 mod support;

@@ -4,6 +4,7 @@
 
 mod catalog;
 
+pub(crate) use crate::observed::Observed;
 pub(crate) use crate::{Evidence, Facts, Finding, Severity, object};
 pub(crate) use nasguard_model::iscsi::{AuthMethod, InitiatorGroup};
 pub(crate) use nasguard_model::nfs::NfsShare;
@@ -33,6 +34,8 @@ pub struct RuleInfo {
 
 pub type Check = fn(&Config, &Facts, &RuleInfo) -> Vec<Finding>;
 pub type Fix = fn(&mut Config, &str);
+/// A check on what a live probe saw; the `&str` is the probed target.
+pub type LiveCheck = fn(&Observed, &RuleInfo, &str) -> Vec<Finding>;
 
 pub struct Rule {
     pub info: RuleInfo,
@@ -41,6 +44,8 @@ pub struct Rule {
     pub check: Option<Check>,
     /// The fix for one finding's object.
     pub fix: Option<Fix>,
+    /// The check on live evidence (same rule ID, `evidence: live`).
+    pub live: Option<LiveCheck>,
 }
 
 pub fn catalog() -> &'static [&'static Rule] {
@@ -86,17 +91,56 @@ pub(crate) fn smb_raw_finding(
         .collect()
 }
 
+impl RuleInfo {
+    /// A live-evidence finding of this rule about `target`.
+    pub fn live_finding(&self, target: &str, severity: Severity, message: &str) -> Finding {
+        // A live finding is about a host on the network: its remedy is a
+        // config change there, not a fix of this machine's model.
+        Finding { evidence: Evidence::Live, fixable: false, ..self.finding(target, severity, message) }
+    }
+}
+
+/// SSH-004 on a cipher list: anything outside the recommended set.
+pub(crate) fn outside_recommended(list: &[String]) -> Option<String> {
+    let extra: Vec<&str> = list.iter().map(String::as_str).filter(|c| !RECOMMENDED_CIPHERS.contains(c)).collect();
+    (!extra.is_empty()).then(|| format!("ciphers outside the recommended set: {}", extra.join(", ")))
+}
+
+/// SSH-005 on a cipher list: the broken and CBC ones, with the severity.
+pub(crate) fn weak_ciphers(info: &RuleInfo, list: &[String]) -> Option<(Severity, String)> {
+    let mut worst = None;
+    let mut names = vec![];
+    for c in list {
+        if let Some((strength, why)) = classify(CIPHERS, c)
+            && strength >= Strength::Bad
+        {
+            worst = worst.max(Some(strength));
+            names.push(format!("{c} ({why})"));
+        }
+    }
+    let severity = if worst? == Strength::Broken { Severity::Critical } else { info.severity };
+    Some((severity, format!("weak ciphers offered: {}", names.join(", "))))
+}
+
+/// SSH-007's extra note: no post-quantum key exchange.
+pub(crate) fn no_pq_kex(list: &[String]) -> bool {
+    !list.iter().any(|k| PQ_KEX.contains(&k.as_str()))
+}
+
 /// SSH-004/005 fix: the recommended cipher list and no weak extras.
 pub(crate) fn reset_ciphers(cfg: &mut Config) {
     cfg.ssh.ciphers = RECOMMENDED_CIPHERS.map(String::from).to_vec();
     cfg.ssh.weak_ciphers.clear();
 }
 
+#[allow(clippy::too_many_arguments)]
 /// One finding for the weak names in `list`: `bad` severity if any is Bad or
 /// Broken, else `weak` severity if any is Weak.
 pub(crate) fn algorithm_finding(
     info: &RuleInfo,
     list: &[String],
+    evidence: Evidence,
+    object: &str,
     table: Table,
     what: &str,
     bad: Severity,
@@ -110,7 +154,11 @@ pub(crate) fn algorithm_finding(
     let Some(worst) = judged.iter().map(|(_, s, _)| *s).max() else { return vec![] };
     let severity = if worst >= Strength::Bad { bad } else { weak };
     let names: Vec<String> = judged.iter().map(|(n, _, why)| format!("{n} ({why})")).collect();
-    vec![info.finding("ssh", severity, &format!("weak {what} offered: {}", names.join(", ")))]
+    let message = format!("weak {what} offered: {}", names.join(", "));
+    vec![match evidence {
+        Evidence::Live => info.live_finding(object, severity, &message),
+        Evidence::Config => info.finding(object, severity, &message),
+    }]
 }
 
 /// What an sshd option must be for a hardening rule to pass.

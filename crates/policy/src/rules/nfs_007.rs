@@ -15,4 +15,5 @@ pub(crate) static RULE: Rule = Rule {
     },
     check: None,
     fix: None,
+    live: None,
 };

@@ -15,6 +15,7 @@ pub(crate) static RULE: Rule = Rule {
     },
     check: Some(check),
     fix: Some(fix),
+    live: Some(live),
 };
 
 fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
@@ -30,4 +31,13 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
 
 fn fix(cfg: &mut Config, _obj: &str) {
     cfg.smb.minimum_protocol = MinProtocol::Smb2;
+}
+
+fn live(o: &Observed, info: &RuleInfo, target: &str) -> Vec<Finding> {
+    match &o.smb {
+        Some(smb) if smb.smb1 => {
+            vec![info.live_finding(target, info.severity, "the server accepted an SMB1 NEGOTIATE (NT LM 0.12)")]
+        }
+        _ => vec![],
+    }
 }

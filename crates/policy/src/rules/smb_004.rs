@@ -15,6 +15,7 @@ pub(crate) static RULE: Rule = Rule {
     },
     check: Some(check),
     fix: Some(fix),
+    live: Some(live),
 };
 
 fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
@@ -30,4 +31,16 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
 
 fn fix(cfg: &mut Config, _obj: &str) {
     cfg.smb.server_signing = ServerSigning::Mandatory;
+}
+
+fn live(o: &Observed, info: &RuleInfo, target: &str) -> Vec<Finding> {
+    match &o.smb {
+        Some(smb) if !smb.dialects.is_empty() && !smb.signing_required => {
+            vec![info.live_finding(target, info.severity, "SMB2 NEGOTIATE: message signing enabled but not required")]
+        }
+        Some(smb) if smb.smb1 && !smb.smb1_signing_required => {
+            vec![info.live_finding(target, info.severity, "SMB1 NEGOTIATE: message signing not required")]
+        }
+        _ => vec![],
+    }
 }

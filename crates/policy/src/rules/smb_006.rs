@@ -15,6 +15,7 @@ pub(crate) static RULE: Rule = Rule {
     },
     check: Some(check),
     fix: None,
+    live: None,
 };
 
 fn check(cfg: &Config, facts: &Facts, info: &RuleInfo) -> Vec<Finding> {

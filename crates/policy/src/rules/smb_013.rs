@@ -15,6 +15,7 @@ pub(crate) static RULE: Rule = Rule {
     },
     check: Some(check),
     fix: None,
+    live: None,
 };
 
 /// nasguard writes this parameter itself, so only an imported config (or

@@ -15,17 +15,21 @@ pub(crate) static RULE: Rule = Rule {
     },
     check: Some(check),
     fix: Some(fix),
+    live: Some(live),
 };
 
 fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
-    let extra: Vec<String> =
-        cfg.ssh.effective_ciphers().into_iter().filter(|c| !RECOMMENDED_CIPHERS.contains(&c.as_str())).collect();
-    if extra.is_empty() {
-        return vec![];
-    }
-    vec![info.finding("ssh", info.severity, &format!("ciphers outside the recommended set: {}", extra.join(", ")))]
+    outside_recommended(&cfg.ssh.effective_ciphers())
+        .map(|m| info.finding("ssh", info.severity, &m))
+        .into_iter()
+        .collect()
 }
 
 fn fix(cfg: &mut Config, _obj: &str) {
     reset_ciphers(cfg);
+}
+
+fn live(o: &Observed, info: &RuleInfo, target: &str) -> Vec<Finding> {
+    let Some(ssh) = &o.ssh else { return vec![] };
+    outside_recommended(&ssh.ciphers).map(|m| info.live_finding(target, info.severity, &m)).into_iter().collect()
 }

@@ -15,28 +15,18 @@ pub(crate) static RULE: Rule = Rule {
     },
     check: Some(check),
     fix: Some(fix),
+    live: Some(live),
 };
 
 fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
-    let mut worst = None;
-    let mut names = vec![];
-    for c in cfg.ssh.effective_ciphers() {
-        if let Some((strength, why)) = classify(CIPHERS, &c)
-            && strength >= Strength::Bad
-        {
-            worst = worst.max(Some(strength));
-            names.push(format!("{c} ({why})"));
-        }
-    }
-    match worst {
-        None => vec![],
-        Some(s) => {
-            let severity = if s == Strength::Broken { Severity::Critical } else { info.severity };
-            vec![info.finding("ssh", severity, &format!("weak ciphers offered: {}", names.join(", ")))]
-        }
-    }
+    weak_ciphers(info, &cfg.ssh.effective_ciphers()).map(|(sev, m)| info.finding("ssh", sev, &m)).into_iter().collect()
 }
 
 fn fix(cfg: &mut Config, _obj: &str) {
     reset_ciphers(cfg);
+}
+
+fn live(o: &Observed, info: &RuleInfo, target: &str) -> Vec<Finding> {
+    let Some(ssh) = &o.ssh else { return vec![] };
+    weak_ciphers(info, &ssh.ciphers).map(|(sev, m)| info.live_finding(target, sev, &m)).into_iter().collect()
 }

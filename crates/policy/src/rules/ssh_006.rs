@@ -15,12 +15,18 @@ pub(crate) static RULE: Rule = Rule {
     },
     check: Some(check),
     fix: Some(fix),
+    live: Some(live),
 };
 
 fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
-    algorithm_finding(info, &cfg.ssh.macs, MACS, "MACs", Severity::High, Severity::Low)
+    algorithm_finding(info, &cfg.ssh.macs, Evidence::Config, "ssh", MACS, "MACs", Severity::High, Severity::Low)
 }
 
 fn fix(cfg: &mut Config, _obj: &str) {
     cfg.ssh.macs = RECOMMENDED_MACS.map(String::from).to_vec();
+}
+
+fn live(o: &Observed, info: &RuleInfo, target: &str) -> Vec<Finding> {
+    let Some(ssh) = &o.ssh else { return vec![] };
+    algorithm_finding(info, &ssh.macs, Evidence::Live, target, MACS, "MACs", Severity::High, Severity::Low)
 }

@@ -15,12 +15,14 @@ pub(crate) static RULE: Rule = Rule {
     },
     check: Some(check),
     fix: Some(fix),
+    live: Some(live),
 };
 
 fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
+    let list = &cfg.ssh.kex_algorithms;
     let mut out =
-        algorithm_finding(info, &cfg.ssh.kex_algorithms, KEX, "key exchanges", Severity::High, Severity::Medium);
-    if !cfg.ssh.kex_algorithms.iter().any(|k| PQ_KEX.contains(&k.as_str())) {
+        algorithm_finding(info, list, Evidence::Config, "ssh", KEX, "key exchanges", Severity::High, Severity::Medium);
+    if no_pq_kex(list) {
         out.push(info.finding(
             "ssh",
             Severity::Info,
@@ -32,4 +34,26 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
 
 fn fix(cfg: &mut Config, _obj: &str) {
     cfg.ssh.kex_algorithms = RECOMMENDED_KEX.map(String::from).to_vec();
+}
+
+fn live(o: &Observed, info: &RuleInfo, target: &str) -> Vec<Finding> {
+    let Some(ssh) = &o.ssh else { return vec![] };
+    let mut out = algorithm_finding(
+        info,
+        &ssh.kex,
+        Evidence::Live,
+        target,
+        KEX,
+        "key exchanges",
+        Severity::High,
+        Severity::Medium,
+    );
+    if no_pq_kex(&ssh.kex) {
+        out.push(info.live_finding(
+            target,
+            Severity::Info,
+            "no post-quantum key exchange (sntrup761x25519 / mlkem768x25519) is offered",
+        ));
+    }
+    out
 }

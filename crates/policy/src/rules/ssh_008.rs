@@ -15,12 +15,15 @@ pub(crate) static RULE: Rule = Rule {
     },
     check: Some(check),
     fix: Some(fix),
+    live: Some(live),
 };
 
 fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
     algorithm_finding(
         info,
         &cfg.ssh.hostkey_algorithms,
+        Evidence::Config,
+        "ssh",
         HOSTKEY,
         "host key algorithms",
         Severity::High,
@@ -30,4 +33,18 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
 
 fn fix(cfg: &mut Config, _obj: &str) {
     cfg.ssh.hostkey_algorithms = RECOMMENDED_HOSTKEY.map(String::from).to_vec();
+}
+
+fn live(o: &Observed, info: &RuleInfo, target: &str) -> Vec<Finding> {
+    let Some(ssh) = &o.ssh else { return vec![] };
+    algorithm_finding(
+        info,
+        &ssh.hostkey,
+        Evidence::Live,
+        target,
+        HOSTKEY,
+        "host key algorithms",
+        Severity::High,
+        Severity::Medium,
+    )
 }

@@ -1,0 +1,191 @@
+//! `nasguard scan` against the real daemons, cross-checked with nmap and
+//! ssh-audit, and against hostile listeners.
+
+use crate::support::{Sandbox, client, have};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::PathBuf;
+
+fn scan(s: &Sandbox, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["scan", "--format", "json", "--fail-on", "none", "--timeout-ms", "2000"];
+    all.extend_from_slice(args);
+    let out = s.run(&all);
+    (out.code, serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", out.stdout, out.stderr)))
+}
+
+fn rules(v: &Value) -> BTreeSet<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["evidence"] == "live")
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn strings(v: &Value) -> BTreeSet<String> {
+    v.as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect()
+}
+
+/// nmap's XML `<table key="NAME"><elem>..` lists for one script.
+fn nmap_table(xml: &str, key: &str) -> BTreeSet<String> {
+    let Some(start) = xml.find(&format!("<table key=\"{key}\">")) else { return BTreeSet::new() };
+    let rest = &xml[start..];
+    let end = rest.find("</table>").unwrap_or(rest.len());
+    rest[..end].split("<elem>").skip(1).map(|e| e.split("</elem>").next().unwrap_or("").to_string()).collect()
+}
+
+#[test]
+fn ssh_and_smb_live_rules_agree_with_nmap_and_ssh_audit() {
+    if !have(&["sshd", "smbd", "nmap"]) {
+        return;
+    }
+    let s = Sandbox::with_port_base(13000);
+    s.ok(&["apply"]);
+    s.ok(&["service", "start", "ssh"]);
+    s.ok(&["service", "start", "smb"]);
+    let ssh_url = format!("ssh://127.0.0.1:{}", s.port_base + 22);
+    let smb_url = format!("smb://127.0.0.1:{}", s.port_base + 445);
+
+    // Secure: no live finding at low or above.
+    let (code, v) = scan(&s, &[&ssh_url, &smb_url]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(
+        rules(&v).iter().all(|r| v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == r.as_str() && f["severity"] == "info")),
+        "{v:#}"
+    );
+
+    // Insecure: each rule fires when, and only when, its setting is on.
+    s.ok(&["config", "set", "smb", "minimum_protocol=SMB1", "server_signing=DEFAULT"]);
+    s.ok(&[
+        "config",
+        "set",
+        "ssh",
+        "weak_ciphers=AES128-CBC",
+        "macs=hmac-sha2-256-etm@openssh.com,hmac-sha1",
+        "hostkey_algorithms=ssh-ed25519,ssh-rsa",
+    ]);
+    s.ok(&["apply"]);
+    let (code, v) = scan(&s, &[&ssh_url, &smb_url]);
+    assert_eq!(code, 0);
+    let got = rules(&v);
+    for r in ["SMB-001", "SMB-004", "SSH-004", "SSH-005", "SSH-006", "SSH-008"] {
+        assert!(got.contains(r), "{r} missing: {got:?}");
+    }
+    assert!(!got.contains("SSH-009"), "strict KEX is on in Debian's OpenSSH: {got:?}");
+
+    // Cross-check: the SSH lists equal nmap's ssh2-enum-algos.
+    let ssh_obs = &v["targets"][0]["observed"]["ssh"];
+    let port = (s.port_base + 22).to_string();
+    let (_, xml) = client("nmap", &["-Pn", "-n", "-p", &port, "--script", "+ssh2-enum-algos", "-oX", "-", "127.0.0.1"]);
+    assert_eq!(strings(&ssh_obs["ciphers"]), nmap_table(&xml, "encryption_algorithms"));
+    assert_eq!(strings(&ssh_obs["macs"]), nmap_table(&xml, "mac_algorithms"));
+    assert_eq!(strings(&ssh_obs["hostkey"]), nmap_table(&xml, "server_host_key_algorithms"));
+    let nmap_kex: BTreeSet<String> = nmap_table(&xml, "kex_algorithms")
+        .into_iter()
+        .filter(|k| !k.starts_with("ext-info-") && !k.starts_with("kex-strict-"))
+        .collect();
+    assert_eq!(strings(&ssh_obs["kex"]), nmap_kex);
+    // ... and ssh-audit's (pinned, project venv).
+    let audit = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/ssh-audit");
+    if audit.exists() {
+        let (_, out) = client(audit.to_str().unwrap(), &["-p", &port, "--skip-rate-test", "-j", "127.0.0.1"]);
+        let a: Value = serde_json::from_str(&out).unwrap();
+        let names = |k: &str| {
+            a[k].as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["algorithm"].as_str().unwrap().to_string())
+                .collect::<BTreeSet<_>>()
+        };
+        assert_eq!(strings(&ssh_obs["ciphers"]), names("enc"));
+        assert_eq!(strings(&ssh_obs["macs"]), names("mac"));
+    }
+
+    // The SMB dialects and signing equal nmap's smb-protocols / smb2-security-mode.
+    let smb_obs = &v["targets"][1]["observed"]["smb"];
+    let port = (s.port_base + 445).to_string();
+    let (_, out) = client(
+        "nmap",
+        &[
+            "-Pn",
+            "-n",
+            "-p",
+            &port,
+            "--script",
+            "smb-protocols,smb2-security-mode",
+            "--script-args",
+            &format!("smbport={port}"),
+            "127.0.0.1",
+        ],
+    );
+    let nmap_dialects: BTreeSet<String> = out
+        .lines()
+        .map(|l| l.trim_start_matches(['|', ' ', '_']))
+        .filter(|l| l.len() == 3 && l.chars().all(|c| c.is_ascii_digit()))
+        .map(String::from)
+        .collect();
+    let ours: BTreeSet<String> =
+        strings(&smb_obs["dialects"]).iter().map(|d| format!("{:0<3}", d.replace('.', ""))).collect();
+    assert_eq!(ours, nmap_dialects, "{out}");
+    assert_eq!(smb_obs["smb1"], out.contains("NT LM 0.12"), "{out}");
+    assert_eq!(smb_obs["signing_required"], out.contains("enabled and required"), "{out}");
+}
+
+/// Listeners that misbehave: random bytes, a huge length, silence.
+fn hostile(kind: &'static str) -> (u16, std::thread::JoinHandle<()>) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let h = std::thread::spawn(move || {
+        // Serve a few connections (SMB opens six), then stop.
+        for conn in l.incoming().take(6) {
+            let Ok(mut c) = conn else { break };
+            // Read what the client sent, as a server would (closing with
+            // unread data would reset the connection and drop our bytes).
+            let _ = c.set_read_timeout(Some(std::time::Duration::from_millis(200)));
+            let _ = std::io::Read::read(&mut c, &mut [0u8; 1024]);
+            let _ = match kind {
+                "random" => {
+                    c.write_all(&(0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect::<Vec<_>>())
+                }
+                "huge" => c.write_all(b"SSH-2.0-evil\r\n\xff\xff\xff\xf0\x00\x00\x00\x00\x00\xff\xff\xff"),
+                _ => {
+                    std::thread::sleep(std::time::Duration::from_millis(1500));
+                    Ok(())
+                }
+            };
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+    });
+    (port, h)
+}
+
+#[test]
+fn hostile_or_silent_targets_give_clear_errors_and_exit_3() {
+    let s = Sandbox::new();
+    for (kind, scheme, want) in [
+        ("random", "ssh", "SSH"),
+        ("random", "smb", "SMB"),
+        ("huge", "ssh", "limit"),
+        ("silent", "ssh", "no answer within"),
+        ("silent", "smb", "no answer within"),
+    ] {
+        let (port, _h) = hostile(kind);
+        let url = format!("{scheme}://127.0.0.1:{port}");
+        let started = std::time::Instant::now();
+        let out = s.run(&["scan", &url, "--timeout-ms", "800", "--format", "json"]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{kind} {scheme}: took too long");
+        assert_eq!(out.code, 3, "{kind} {scheme}: {}{}", out.stdout, out.stderr);
+        let v: Value = serde_json::from_str(&out.stdout).unwrap();
+        let err = v["targets"][0]["error"].to_string();
+        assert!(err.contains(want), "{kind} {scheme}: {err}");
+    }
+    let out = s.run(&["scan", "ssh://127.0.0.1:1"]);
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("connection refused"), "{}", out.stderr);
+}

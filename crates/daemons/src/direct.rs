@@ -379,11 +379,12 @@ impl Supervisor for Direct {
             // Ganesha's SIGHUP export reload does not pick up core
             // parameters; a restart is the reliable way.
             Service::Nfs => self.restart(service),
-            Service::Iscsi => {
-                let conf = self.layout.tgt_conf().display().to_string();
-                self.tgt_admin(&["--update", "ALL", "-c", &conf, "-f"])?;
-                self.tgt_admin(&["-e", "-c", &conf])
-            }
+            // tgt-admin --update never unbinds a discovery account removed
+            // from targets.conf (found by the live probe: discovery stayed
+            // locked after the config opened it), so a restart is the only
+            // way to make the running state equal the file. It drops
+            // initiator sessions, which reconnect.
+            Service::Iscsi => self.restart(service),
         }
     }
 

@@ -7,8 +7,10 @@ mod target;
 pub use target::{Target, parse_targets};
 
 use nasguard_model::Service;
-use nasguard_policy::observed::{Observed, SmbObserved, SshObserved};
-use nasguard_wire::{WireError, smb, ssh};
+use nasguard_policy::observed::{
+    IscsiObserved, IscsiTargetLogin, NfsExport, NfsObserved, Observed, RpcProgram, SmbObserved, SshObserved,
+};
+use nasguard_wire::{WireError, iscsi, rpc, smb, ssh};
 use serde::Serialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -185,6 +187,140 @@ pub async fn probe_smb(addr: SocketAddr, timeout: Duration) -> Result<SmbObserve
     Ok(obs)
 }
 
+async fn rpc_call(
+    addr: SocketAddr,
+    timeout: Duration,
+    xid: u32,
+    prog: u32,
+    vers: u32,
+    proc_: u32,
+) -> Result<Vec<u8>, ProbeError> {
+    let deadline = Instant::now() + timeout;
+    let mut s = connect(addr, timeout).await?;
+    s.write_all(&rpc::call(xid, prog, vers, proc_)).await.map_err(|e| ProbeError::Io(e.to_string()))?;
+    let mut buf = vec![];
+    let parse = |b: &[u8]| rpc::unframe(b).map(|o| o.map(|(r, _)| r));
+    read_until("ONC RPC", &mut s, &mut buf, deadline, rpc::MAX_REPLY + 64, parse)
+        .await
+        .map_err(|e| with_timeout(e, timeout))
+}
+
+/// NFS: rpcbind's registrations (DUMP), then mountd's export list (EXPORT).
+pub async fn probe_nfs(addr: SocketAddr, timeout: Duration) -> Result<NfsObserved, ProbeError> {
+    let record = rpc_call(addr, timeout, 0x6e67_0001, rpc::PORTMAP, 2, 4).await?;
+    let maps = rpc::parse_dump(&record, 0x6e67_0001)?;
+    let programs: Vec<RpcProgram> = maps
+        .iter()
+        .map(|m| RpcProgram {
+            program: m.prog,
+            version: m.vers,
+            protocol: match m.prot {
+                6 => "tcp".into(),
+                17 => "udp".into(),
+                p => p.to_string(),
+            },
+            port: m.port,
+        })
+        .collect();
+    let mountd = maps
+        .iter()
+        .find(|m| m.prog == rpc::MOUNT && m.vers == 3 && m.prot == 6)
+        .and_then(|m| u16::try_from(m.port).ok());
+    let exports = match mountd {
+        None => None,
+        Some(port) => {
+            let record = rpc_call(SocketAddr::new(addr.ip(), port), timeout, 0x6e67_0002, rpc::MOUNT, 3, 5).await?;
+            Some(
+                rpc::parse_exports(&record, 0x6e67_0002)?
+                    .into_iter()
+                    .map(|e| NfsExport { path: e.path, groups: e.groups })
+                    .collect(),
+            )
+        }
+    };
+    Ok(NfsObserved { programs, exports })
+}
+
+async fn iscsi_round(
+    s: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    deadline: Instant,
+    pdu: Vec<u8>,
+) -> Result<iscsi::Response, ProbeError> {
+    s.write_all(&pdu).await.map_err(|e| ProbeError::Io(e.to_string()))?;
+    let (resp, used) = read_until("iSCSI", s, buf, deadline, iscsi::MAX_DATA + 64, iscsi::parse).await?;
+    buf.drain(..used.min(buf.len()));
+    Ok(resp)
+}
+
+/// An unauthenticated login at `addr` with `keys`; the first response.
+async fn iscsi_login(
+    addr: SocketAddr,
+    timeout: Duration,
+    keys: &[(&str, &str)],
+) -> Result<(TcpStream, Vec<u8>, iscsi::Response), ProbeError> {
+    let deadline = Instant::now() + timeout;
+    let mut s = connect(addr, timeout).await?;
+    let mut buf = vec![];
+    let resp = iscsi_round(&mut s, &mut buf, deadline, iscsi::login(iscsi::SECURITY, iscsi::OPERATIONAL, 1, 0, keys))
+        .await
+        .map_err(|e| with_timeout(e, timeout))?;
+    Ok((s, buf, resp))
+}
+
+fn login_outcome(r: &iscsi::Response) -> String {
+    if r.login_accepted(iscsi::OPERATIONAL) {
+        return "open".into();
+    }
+    match (r.opcode, r.status) {
+        (0x23, (2, 1)) => "authentication required".into(),
+        (0x23, (2, 2)) => "not authorized".into(),
+        (0x23, (2, 3)) => "not found".into(),
+        (0x23, (c, d)) => format!("refused (status {c}/{d})"),
+        (op, _) => format!("refused (reply opcode {op:#04x})"),
+    }
+}
+
+/// iSCSI: a discovery login without authentication; if accepted,
+/// SendTargets, then a normal login without authentication per target.
+pub async fn probe_iscsi(addr: SocketAddr, timeout: Duration) -> Result<IscsiObserved, ProbeError> {
+    let keys = [("InitiatorName", iscsi::INITIATOR), ("SessionType", "Discovery"), ("AuthMethod", "None")];
+    let (mut s, mut buf, first) = iscsi_login(addr, timeout, &keys).await?;
+    let mut obs = IscsiObserved { discovery_status: first.status, ..Default::default() };
+    if !first.login_accepted(iscsi::OPERATIONAL) {
+        return Ok(obs);
+    }
+    let deadline = Instant::now() + timeout;
+    let op = [("HeaderDigest", "None"), ("DataDigest", "None"), ("MaxRecvDataSegmentLength", "65536")];
+    let second =
+        iscsi_round(&mut s, &mut buf, deadline, iscsi::login(iscsi::OPERATIONAL, iscsi::FULL_FEATURE, 1, 0, &op))
+            .await
+            .map_err(|e| with_timeout(e, timeout))?;
+    if !second.login_accepted(iscsi::FULL_FEATURE) {
+        return Ok(obs);
+    }
+    obs.discovery_open = true;
+    let text = iscsi_round(&mut s, &mut buf, deadline, iscsi::text(2, 1, &[("SendTargets", "All")]))
+        .await
+        .map_err(|e| with_timeout(e, timeout))?;
+    let names: Vec<String> =
+        text.keys.iter().filter(|(k, _)| k == "TargetName").map(|(_, v)| v.clone()).take(256).collect();
+    for name in names {
+        let keys = [
+            ("InitiatorName", iscsi::INITIATOR),
+            ("SessionType", "Normal"),
+            ("TargetName", name.as_str()),
+            ("AuthMethod", "None"),
+        ];
+        let login = match iscsi_login(addr, timeout, &keys).await {
+            Ok((_, _, r)) => login_outcome(&r),
+            Err(e) => format!("error: {e}"),
+        };
+        obs.targets.push(IscsiTargetLogin { name, login });
+    }
+    Ok(obs)
+}
+
 /// Probes one target.
 pub async fn probe(target: Target, timeout: Duration) -> ProbeResult {
     let start = Instant::now();
@@ -202,7 +338,8 @@ pub async fn probe(target: Target, timeout: Duration) -> ProbeResult {
     let result = match target.service {
         Service::Ssh => probe_ssh(addr, timeout).await.map(|o| Observed { ssh: Some(o), ..Default::default() }),
         Service::Smb => probe_smb(addr, timeout).await.map(|o| Observed { smb: Some(o), ..Default::default() }),
-        other => Err(ProbeError::Protocol(format!("the {other} probe is not built yet"))),
+        Service::Nfs => probe_nfs(addr, timeout).await.map(|o| Observed { nfs: Some(o), ..Default::default() }),
+        Service::Iscsi => probe_iscsi(addr, timeout).await.map(|o| Observed { iscsi: Some(o), ..Default::default() }),
     };
     let elapsed_ms = start.elapsed().as_millis() as u64;
     match result {

@@ -7,6 +7,8 @@
 //! never indexes out of bounds, and never allocates from a length it has
 //! not checked against what it actually received (fuzzed).
 
+pub mod iscsi;
+pub mod rpc;
 pub mod smb;
 pub mod ssh;
 

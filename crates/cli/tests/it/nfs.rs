@@ -117,6 +117,23 @@ fn exports_reach_only_authorized_networks() {
     let (rc, out) = net.client(&net.outside, "nfs-ls", &[&format!("nfs://10.231.1.1{path}")]);
     assert_ne!(rc, 0, "{out}");
 
+    // The live probe, run from inside the authorized network, sees the
+    // same export list as showmount -e (and no export open to everyone).
+    let bin = env!("CARGO_BIN_EXE_nasguard");
+    let (rc, out) =
+        net.client(&net.inside, bin, &["scan", "nfs://10.231.0.1", "--format", "json", "--fail-on", "none"]);
+    assert_eq!(rc, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let exports = v["targets"][0]["observed"]["nfs"]["exports"].as_array().unwrap().clone();
+    assert_eq!(exports.len(), 1, "{v:#}");
+    assert_eq!(exports[0]["path"], path);
+    let (_, showmount) = net.client(&net.inside, "showmount", &["-e", "10.231.0.1"]);
+    let line = showmount.lines().find(|l| l.starts_with(path)).unwrap();
+    let groups: Vec<&str> = line.split_whitespace().skip(1).flat_map(|g| g.split(',')).collect();
+    let ours: Vec<&str> = exports[0]["groups"].as_array().unwrap().iter().map(|g| g.as_str().unwrap()).collect();
+    assert_eq!(ours, groups, "{showmount}");
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["rule"] != "NFS-001"), "{v:#}");
+
     // Read-only: reading still works, writing is refused.
     s.ok(&["share", "nfs", "set", "1", "ro=true"]);
     let applied = server(&s, &net, &["apply"]);

@@ -189,3 +189,82 @@ fn hostile_or_silent_targets_give_clear_errors_and_exit_3() {
     assert_eq!(out.code, 3);
     assert!(out.stderr.contains("connection refused"), "{}", out.stderr);
 }
+
+#[test]
+fn iscsi_discovery_and_target_logins_agree_with_iscsi_ls() {
+    if !have(&["tgtd", "iscsi-ls"]) {
+        return;
+    }
+    let s = Sandbox::with_port_base(17000);
+    let img = |n: &str| s.path(n).to_string_lossy().into_owned();
+    // One target behind discovery CHAP and target CHAP.
+    s.ok(&[
+        "iscsi",
+        "wizard",
+        "--name",
+        "locked",
+        "--extent-file",
+        &img("l.img"),
+        "--size",
+        "1M",
+        "--chap-user",
+        "u1",
+        "--chap-secret",
+        "Secret123456",
+        "--initiator",
+        "iqn.2026-11.org.nasguard:probe",
+    ]);
+    s.ok(&["apply"]);
+    s.ok(&["service", "start", "iscsi"]);
+    let url = format!("iscsi://127.0.0.1:{}", s.port_base + 3260);
+    let (code, v) = scan(&s, &[&url]);
+    assert_eq!(code, 0, "{v:#}");
+    let obs = &v["targets"][0]["observed"]["iscsi"];
+    assert_eq!(obs["discovery_open"], false, "{obs}");
+    assert_eq!(obs["discovery_status"], serde_json::json!([2, 1]));
+    assert!(rules(&v).is_empty(), "{v:#}");
+    let portal = format!("iscsi://127.0.0.1:{}", s.port_base + 3260);
+    let (rc, _) = client("iscsi-ls", &["-s", &portal]);
+    assert_ne!(rc, 0, "iscsi-ls agrees: discovery needs credentials");
+
+    // Discovery opened, and a second target without CHAP.
+    s.ok(&["iscsi", "portal", "set", "1", "discovery_authmethod=NONE", "discovery_authgroup="]);
+    s.ok(&[
+        "iscsi",
+        "wizard",
+        "--name",
+        "open",
+        "--extent-file",
+        &img("o.img"),
+        "--size",
+        "1M",
+        "--discovery-auth",
+        "none",
+        "--portal",
+        "127.0.0.2",
+        "--allow-everyone",
+    ]);
+    s.ok(&["apply"]);
+    let (_, v) = scan(&s, &[&url]);
+    let obs = &v["targets"][0]["observed"]["iscsi"];
+    assert_eq!(obs["discovery_open"], true, "{obs}");
+    let logins: std::collections::BTreeMap<String, String> = obs["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["name"].as_str().unwrap().to_string(), t["login"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(logins["iqn.2026-11.org.nasguard.ctl:locked"], "authentication required");
+    assert_eq!(logins["iqn.2026-11.org.nasguard.ctl:open"], "open");
+    let got = rules(&v);
+    assert!(got.contains("ISCSI-001") && got.contains("ISCSI-002"), "{got:?}");
+    // The same target names iscsi-ls discovers.
+    let (rc, out) = client("iscsi-ls", &["-i", "iqn.2026-11.org.nasguard:probe", &portal]);
+    assert_eq!(rc, 0, "{out}");
+    let listed: BTreeSet<String> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("Target:"))
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, logins.keys().cloned().collect::<BTreeSet<_>>());
+}

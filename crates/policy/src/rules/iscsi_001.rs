@@ -15,7 +15,7 @@ pub(crate) static RULE: Rule = Rule {
     },
     check: Some(check),
     fix: None,
-    live: None,
+    live: Some(live),
 };
 
 fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
@@ -31,4 +31,21 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
             )
         })
         .collect()
+}
+
+fn live(o: &Observed, info: &RuleInfo, target: &str) -> Vec<Finding> {
+    match &o.iscsi {
+        Some(i) if i.discovery_open => {
+            let names: Vec<&str> = i.targets.iter().map(|t| t.name.as_str()).collect();
+            vec![info.live_finding(
+                target,
+                info.severity,
+                &format!(
+                    "discovery without authentication lists: {}",
+                    if names.is_empty() { "(no targets)".to_string() } else { names.join(", ") }
+                ),
+            )]
+        }
+        _ => vec![],
+    }
 }

@@ -15,7 +15,7 @@ pub(crate) static RULE: Rule = Rule {
     },
     check: Some(check),
     fix: None,
-    live: None,
+    live: Some(live),
 };
 
 fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
@@ -28,6 +28,21 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
                 &object::iscsi_target(t),
                 info.severity,
                 &format!("target {} accepts logins without CHAP", t.name),
+            )
+        })
+        .collect()
+}
+
+fn live(o: &Observed, info: &RuleInfo, target: &str) -> Vec<Finding> {
+    let Some(i) = &o.iscsi else { return vec![] };
+    i.targets
+        .iter()
+        .filter(|t| t.login == "open")
+        .map(|t| {
+            info.live_finding(
+                target,
+                info.severity,
+                &format!("target {} accepts a login without authentication", t.name),
             )
         })
         .collect()

@@ -15,7 +15,7 @@ pub(crate) static RULE: Rule = Rule {
     },
     check: Some(check),
     fix: None,
-    live: None,
+    live: Some(live),
 };
 
 fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
@@ -29,5 +29,14 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
                 &format!("export {} has no authorized networks or hosts: every host may mount it", s.path),
             )
         })
+        .collect()
+}
+
+fn live(o: &Observed, info: &RuleInfo, target: &str) -> Vec<Finding> {
+    let Some(exports) = o.nfs.as_ref().and_then(|n| n.exports.as_ref()) else { return vec![] };
+    exports
+        .iter()
+        .filter(|e| e.groups.is_empty() || e.groups.iter().any(|g| g == "*" || g == "(everyone)" || g == "0.0.0.0/0"))
+        .map(|e| info.live_finding(target, info.severity, &format!("export {} is offered to every host", e.path)))
         .collect()
 }

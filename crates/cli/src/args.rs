@@ -532,6 +532,10 @@ pub struct AuditArgs {
     /// tgt/targets.conf). Absent settings take the daemon's default. Findings point at file and line.
     #[arg(long, value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
+    /// Also probe this machine's own services where the store says they listen, judge the wire
+    /// with the same rules (evidence: live), and list every drift between intent and wire.
+    #[arg(long, conflicts_with = "config_dir")]
+    pub live: bool,
 }
 
 #[derive(Args)]

@@ -126,6 +126,38 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                     report
                 }
+                None if a.live => {
+                    let live = open(&cli)?.audit_live(std::time::Duration::from_millis(3000))?;
+                    match a.format.unwrap_or(if json { Format::Json } else { Format::Text }) {
+                        Format::Json => {
+                            let mut v = nasguard_report::to_json(&live.report);
+                            v["drift"] = serde_json::to_value(&live.drift)?;
+                            v["probes"] = serde_json::to_value(&live.probes)?;
+                            println!("{}", serde_json::to_string_pretty(&v)?);
+                        }
+                        Format::Sarif => println!(
+                            "{}",
+                            serde_json::to_string_pretty(&nasguard_report::to_sarif(
+                                &live.report,
+                                env!("CARGO_PKG_VERSION")
+                            ))?
+                        ),
+                        Format::Text => {
+                            println!("{}", nasguard_report::to_text(&live.report).trim_end());
+                            if live.drift.is_empty() {
+                                println!("No drift: what runs matches the stored config.");
+                            }
+                            for d in &live.drift {
+                                println!("drift     {:<9}  {}", d.rule, d.message);
+                            }
+                        }
+                    }
+                    return Ok(if live.report.fails(a.fail_on.threshold()) {
+                        ExitCode::from(1)
+                    } else {
+                        ExitCode::SUCCESS
+                    });
+                }
                 None => open(&cli)?.audit()?,
             };
             let out = match a.format.unwrap_or(if json { Format::Json } else { Format::Text }) {

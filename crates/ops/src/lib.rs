@@ -10,12 +10,14 @@ mod apply;
 mod configdir;
 mod facts;
 mod iscsi;
+mod live;
 mod users;
 
 pub use apply::{Applied, ApplyReport, FileChange, ServiceStatus, StatusReport, read_ids};
 pub use configdir::{FsFiles, Scanned, audit_config_dir, scan};
 pub use facts::read_facts;
 pub use iscsi::{KINDS as ISCSI_KINDS, WizardInput, WizardResult, parse_size};
+pub use live::{Drift, LiveAudit};
 pub use users::UserInput;
 
 use nasguard_model::fields::apply_assignments;

@@ -268,3 +268,67 @@ fn iscsi_discovery_and_target_logins_agree_with_iscsi_ls() {
         .collect();
     assert_eq!(listed, logins.keys().cloned().collect::<BTreeSet<_>>());
 }
+
+fn live_audit(s: &Sandbox) -> Value {
+    let out = s.run(&["audit", "--live", "--format", "json", "--fail-on", "none"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
+fn drift(v: &Value) -> Vec<(String, bool, bool)> {
+    v["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["rule"].as_str().unwrap().to_string(), d["config"] == true, d["live"] == true))
+        .collect()
+}
+
+#[test]
+fn audit_live_reports_drift_between_intent_and_wire() {
+    if !have(&["smbd", "sshd"]) {
+        return;
+    }
+    let s = Sandbox::with_port_base(21000);
+    s.ok(&["apply"]);
+    s.ok(&["service", "start", "smb"]);
+    let v = live_audit(&s);
+    assert!(drift(&v).is_empty(), "{v:#}");
+
+    // Stored but not applied: the config says SMB1, the wire refuses it.
+    s.ok(&["config", "set", "smb", "minimum_protocol=SMB1"]);
+    assert_eq!(drift(&live_audit(&s)), vec![("SMB-001".to_string(), true, false)]);
+    s.ok(&["apply"]);
+    assert!(drift(&live_audit(&s)).is_empty());
+
+    // A hand edit of the live file: the wire drops mandatory signing.
+    s.ok(&["fix", "SMB-001"]);
+    s.ok(&["apply"]);
+    let conf = s.state().join("etc/smb.conf");
+    let text =
+        std::fs::read_to_string(&conf).unwrap().replace("server signing = mandatory", "server signing = default");
+    std::fs::write(&conf, text).unwrap();
+    s.ok(&["service", "reload", "smb"]);
+    let v = live_audit(&s);
+    assert_eq!(drift(&v), vec![("SMB-004".to_string(), false, true)], "{v:#}");
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "SMB-004" && f["evidence"] == "live"));
+
+    // An sshd nasguard did not start answers where its SSH service is stopped.
+    let mut foreign = std::process::Command::new("/usr/sbin/sshd")
+        .args(["-D", "-e", "-f"])
+        .arg(s.state().join("etc/sshd_config"))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let up = (0..50).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::net::TcpStream::connect(("127.0.0.1", s.port_base + 22)).is_ok()
+    });
+    let v = live_audit(&s);
+    let _ = foreign.kill();
+    let _ = foreign.wait();
+    assert!(up, "the foreign sshd did not start");
+    let exposure: Vec<&Value> = v["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "GEN-001").collect();
+    assert_eq!(exposure.len(), 1, "{v:#}");
+    assert_eq!(exposure[0]["service"], "ssh");
+}

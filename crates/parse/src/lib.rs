@@ -89,8 +89,45 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
     pi == p.len()
 }
 
-/// How deep includes may nest before the parser stops (a loop guard).
+/// How deep includes may nest before the parser stops (as sshd's limit).
 pub(crate) const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// How many files one parse may read in all: a bound on includes that
+/// fan out (found by fuzzing: two `Include` lines naming their own file
+/// made 2^16 reads).
+pub(crate) const MAX_FILES_READ: usize = 256;
+
+/// The include path being read, and how many files were read in all.
+#[derive(Default)]
+pub(crate) struct IncludeGuard {
+    stack: Vec<PathBuf>,
+    reads: usize,
+}
+
+impl IncludeGuard {
+    /// Why `path` may not be read now, if it may not.
+    pub(crate) fn refuse(&self, path: &Path) -> Option<String> {
+        if self.stack.len() >= MAX_INCLUDE_DEPTH {
+            return Some("includes nested too deeply".into());
+        }
+        if self.stack.iter().any(|p| p == path) {
+            return Some(format!("{} includes itself (a loop); not followed", path.display()));
+        }
+        if self.reads >= MAX_FILES_READ {
+            return Some(format!("more than {MAX_FILES_READ} files included; stopped"));
+        }
+        None
+    }
+
+    pub(crate) fn enter(&mut self, path: &Path) {
+        self.stack.push(path.to_path_buf());
+        self.reads += 1;
+    }
+
+    pub(crate) fn leave(&mut self) {
+        self.stack.pop();
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 //! resolved, `#`/`;` comment lines, a trailing backslash continuing a line,
 //! `include = FILE` read in place, and the last value of a key winning.
 
-use crate::{Diag, Files, Loc, MAX_INCLUDE_DEPTH};
+use crate::{Diag, Files, IncludeGuard, Loc};
 use nasguard_model::smb_canonical_name;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -48,7 +48,7 @@ fn invert(value: &str) -> String {
 pub fn parse(path: &Path, files: &dyn Files) -> SmbConf {
     let mut conf = SmbConf { global: Section { name: "global".into(), ..Default::default() }, ..Default::default() };
     let mut current: Option<usize> = None; // None = global
-    read(path, files, &mut conf, &mut current, 0);
+    read(path, files, &mut conf, &mut current, &mut IncludeGuard::default());
     conf
 }
 
@@ -60,11 +60,12 @@ pub fn parse_text(text: &str) -> SmbConf {
     parse(&path, &files)
 }
 
-fn read(path: &Path, files: &dyn Files, conf: &mut SmbConf, current: &mut Option<usize>, depth: usize) {
+fn read(path: &Path, files: &dyn Files, conf: &mut SmbConf, current: &mut Option<usize>, guard: &mut IncludeGuard) {
     let Some(text) = files.read(path) else {
         conf.diags.push(Diag { loc: Loc { file: path.into(), line: 0 }, message: "cannot read file".into() });
         return;
     };
+    guard.enter(path);
     let mut pending = String::new();
     let mut start = 0;
     for (i, raw) in text.lines().enumerate() {
@@ -86,12 +87,13 @@ fn read(path: &Path, files: &dyn Files, conf: &mut SmbConf, current: &mut Option
         pending.push_str(trimmed);
         let line = std::mem::take(&mut pending);
         let loc = Loc { file: path.to_path_buf(), line: start };
-        handle(line.trim(), loc, path, files, conf, current, depth);
+        handle(line.trim(), loc, path, files, conf, current, guard);
     }
     if !pending.is_empty() {
         let loc = Loc { file: path.to_path_buf(), line: start };
-        handle(pending.trim(), loc, path, files, conf, current, depth);
+        handle(pending.trim(), loc, path, files, conf, current, guard);
     }
+    guard.leave();
 }
 
 fn handle(
@@ -101,7 +103,7 @@ fn handle(
     files: &dyn Files,
     conf: &mut SmbConf,
     current: &mut Option<usize>,
-    depth: usize,
+    guard: &mut IncludeGuard,
 ) {
     if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
         return;
@@ -131,16 +133,15 @@ fn handle(
     let (key, inverted) = smb_canonical_name(k);
     let value = if inverted { invert(v.trim()) } else { v.trim().to_string() };
     if key == "include" {
-        if depth >= MAX_INCLUDE_DEPTH {
-            conf.diags.push(Diag { loc, message: "includes nested too deeply".into() });
-            return;
-        }
         if value.contains('%') {
             conf.diags.push(Diag { loc, message: format!("include with substitutions not followed: {value}") });
             return;
         }
         let target = path.parent().unwrap_or(Path::new("/")).join(&value);
-        read(&target, files, conf, current, depth + 1);
+        match guard.refuse(&target) {
+            Some(why) => conf.diags.push(Diag { loc, message: why }),
+            None => read(&target, files, conf, current, guard),
+        }
         return;
     }
     let section = match current {

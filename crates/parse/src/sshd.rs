@@ -4,7 +4,7 @@
 //! globs (relative to /etc/ssh) and reads them in place, and `Match` starts
 //! a block that lasts until the next `Match`.
 
-use crate::{Diag, Files, Loc, MAX_INCLUDE_DEPTH};
+use crate::{Diag, Files, IncludeGuard, Loc};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -83,7 +83,7 @@ pub fn tokens(line: &str) -> Vec<String> {
 
 pub fn parse(path: &Path, files: &dyn Files) -> SshdConf {
     let mut conf = SshdConf::default();
-    read(path, files, &mut conf, 0);
+    read(path, files, &mut conf, &mut IncludeGuard::default());
     conf
 }
 
@@ -94,11 +94,12 @@ pub fn parse_text(text: &str) -> SshdConf {
     parse(&path, &files)
 }
 
-fn read(path: &Path, files: &dyn Files, conf: &mut SshdConf, depth: usize) {
+fn read(path: &Path, files: &dyn Files, conf: &mut SshdConf, guard: &mut IncludeGuard) {
     let Some(text) = files.read(path) else {
         conf.diags.push(Diag { loc: Loc { file: path.into(), line: 0 }, message: "cannot read file".into() });
         return;
     };
+    guard.enter(path);
     for (i, raw) in text.lines().enumerate() {
         let loc = Loc { file: path.to_path_buf(), line: i + 1 };
         // `Keyword=value`: the first '=' may separate keyword and value.
@@ -113,15 +114,14 @@ fn read(path: &Path, files: &dyn Files, conf: &mut SshdConf, depth: usize) {
         let value = args.join(" ");
         match kw.as_str() {
             "include" => {
-                if depth >= MAX_INCLUDE_DEPTH {
-                    conf.diags.push(Diag { loc, message: "includes nested too deeply".into() });
-                    continue;
-                }
                 for pattern in args {
                     let p = Path::new("/etc/ssh").join(pattern);
                     let matches = if pattern.contains(['*', '?']) { files.glob(&p) } else { vec![p] };
                     for m in matches {
-                        read(&m, files, conf, depth + 1);
+                        match guard.refuse(&m) {
+                            Some(why) => conf.diags.push(Diag { loc: loc.clone(), message: why }),
+                            None => read(&m, files, conf, guard),
+                        }
                     }
                 }
             }
@@ -139,6 +139,7 @@ fn read(path: &Path, files: &dyn Files, conf: &mut SshdConf, depth: usize) {
             }
         }
     }
+    guard.leave();
 }
 
 #[cfg(test)]
@@ -171,6 +172,16 @@ mod tests {
         let p = &c.global["passwordauthentication"];
         assert_eq!(p.value, "no");
         assert_eq!(p.loc.file, PathBuf::from("/etc/ssh/sshd_config.d/10-hard.conf"));
+    }
+
+    #[test]
+    fn self_including_files_are_read_once() {
+        // Found by fuzzing: two Include lines naming their own file made
+        // 2^16 reads.
+        let text = "Include sshd_config\nInclude sshd_config\nPort 22\n".repeat(3);
+        let c = parse_text(&text);
+        assert_eq!(c.repeated["port"].len(), 3);
+        assert!(c.diags.iter().any(|d| d.message.contains("includes itself")));
     }
 
     #[test]

@@ -302,9 +302,18 @@ impl Supervisor for Direct {
                     .arg(l.log_dir().join("ganesha.log"))
                     .arg("-p")
                     .arg(l.run_dir().join("ganesha.nfsd.pid"));
+                let log = l.log_dir().join("ganesha.log");
+                // Only this start's lines count: an old run's errors are history.
+                let _ = std::fs::remove_file(&log);
                 let pid = self.spawn(service, cmd, "ganesha")?;
                 self.started(service, pid, "ganesha")?;
-                ganesha_log_clean(&l.log_dir().join("ganesha.log"))
+                // Ganesha runs whatever it could read; a config it read with
+                // errors is not the one asked for, so it does not stay up.
+                if let Err(e) = ganesha_log_clean(&log) {
+                    let _ = self.stop(service);
+                    return Err(e);
+                }
+                Ok(())
             }
             Service::Iscsi => {
                 let mut cmd = Command::new(need(service, "tgtd")?);

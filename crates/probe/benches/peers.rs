@@ -1,0 +1,246 @@
+//! nasguard's live probes against the tools people use, side by side in one
+//! run, over the same loopback daemons:
+//!
+//! - SSH: 50 sshd processes (own ports and pid files): nasguard vs
+//!   `nmap -T5 --script +ssh2-enum-algos` and `ssh-audit -T --threads 32
+//!   --skip-rate-test` (the project venv's pinned 3.9.0).
+//! - SMB: one smbd listening on 50 ports: nasguard vs nmap's
+//!   smb-protocols + smb2-security-mode.
+//! - Scaling: 50, 250 and 1 000 SSH targets (sshd listens on at most 256
+//!   ports, so four sshd with 250 ports each), with the process's peak RSS.
+//!
+//! Run: `cargo bench -p nasguard-probe --bench peers` (needs sshd, smbd,
+//! nmap; `bash .ci/install`). Prints targets/second and the ratios.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use nasguard_model::Service;
+use nasguard_probe::{Target, scan};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const SSH_BASE: u16 = 41000;
+const SMB_BASE: u16 = 42000;
+
+struct Daemons(Vec<Child>);
+
+impl Drop for Daemons {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            // Each daemon leads its own process group: stop the group.
+            let _ = Command::new("kill").arg("--").arg(format!("-{}", c.id())).status();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn have(p: &str) -> bool {
+    ["/usr/sbin", "/usr/bin"].iter().any(|d| Path::new(d).join(p).exists())
+}
+
+fn wait_ports(ports: &[u16]) {
+    for p in ports {
+        let ok = (0..200).any(|_| {
+            if std::net::TcpStream::connect(("127.0.0.1", *p)).is_ok() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+            false
+        });
+        assert!(ok, "port {p} did not open");
+    }
+}
+
+fn sshd_config(dir: &Path, name: &str, ports: &[u16], key: &Path) -> std::path::PathBuf {
+    let mut c = String::new();
+    for p in ports {
+        c.push_str(&format!("ListenAddress 127.0.0.1:{p}\n"));
+    }
+    c.push_str(&format!(
+        "HostKey {}\nPidFile {}/{name}.pid\nUsePAM no\nMaxStartups 1000:30:2000\nPerSourceMaxStartups none\nLogLevel QUIET\n",
+        key.display(),
+        dir.display()
+    ));
+    c.push_str("Ciphers chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com\n");
+    let path = dir.join(format!("{name}.conf"));
+    std::fs::write(&path, c).unwrap();
+    path
+}
+
+fn spawn(cmd: &mut Command) -> Child {
+    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).process_group(0).spawn().unwrap()
+}
+
+/// smbd makes its own session with setsid(), which fails for a process
+/// that already leads a group: it is started as it is.
+fn spawn_smbd(cmd: &mut Command) -> Child {
+    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn time_cmd(runs: usize, mut make: impl FnMut() -> Command) -> f64 {
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                let out = make().output().unwrap();
+                assert!(out.status.code().is_some(), "peer crashed");
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
+}
+
+fn nasguard(rt: &tokio::runtime::Runtime, targets: &[Target], runs: usize) -> f64 {
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                let results = rt.block_on(scan(targets.to_vec(), 256, Duration::from_secs(10), Arc::new(|_, _| {})));
+                let failed = results.iter().filter(|r| r.error.is_some()).count();
+                assert_eq!(failed, 0, "{:?}", results.iter().find(|r| r.error.is_some()));
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
+}
+
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:").and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok()))
+        .unwrap_or(0)
+}
+
+fn report(what: &str, n: usize, ours: f64, peer: &str, theirs: f64) {
+    println!(
+        "{what}: {n} targets  nasguard {:.3} s ({:.0}/s)  {peer} {:.3} s ({:.0}/s)  ratio {:.1}x",
+        ours,
+        n as f64 / ours,
+        theirs,
+        n as f64 / theirs,
+        theirs / ours
+    );
+}
+
+fn main() {
+    if !(have("sshd") && have("nmap") && have("ssh-keygen")) {
+        eprintln!("skipped: needs sshd, nmap, ssh-keygen (bash .ci/install)");
+        return;
+    }
+    let _ = std::fs::create_dir_all("/run/sshd");
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("hostkey");
+    assert!(
+        Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", ""])
+            .arg("-f")
+            .arg(&key)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+
+    // SSH: 50 sshd processes.
+    let ports: Vec<u16> = (0..50).map(|i| SSH_BASE + i).collect();
+    let mut daemons = Daemons(vec![]);
+    for p in &ports {
+        let cfg = sshd_config(dir.path(), &format!("sshd{p}"), &[*p], &key);
+        daemons.0.push(spawn(Command::new("/usr/sbin/sshd").arg("-D").arg("-f").arg(&cfg)));
+    }
+    wait_ports(&ports);
+    let targets: Vec<Target> =
+        ports.iter().map(|p| Target { service: Service::Ssh, host: "127.0.0.1".into(), port: *p }).collect();
+    let ours = nasguard(&rt, &targets, 7);
+    let range = format!("{}-{}", SSH_BASE, SSH_BASE + 49);
+    let nmap = time_cmd(3, || {
+        let mut c = Command::new("nmap");
+        c.args(["-Pn", "-n", "-T5", "-p", &range, "--script", "+ssh2-enum-algos", "127.0.0.1"]);
+        c
+    });
+    report("SSH algorithms", 50, ours, "nmap -T5 ssh2-enum-algos", nmap);
+    let audit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/ssh-audit");
+    if audit.exists() {
+        let list = dir.path().join("targets.txt");
+        std::fs::write(&list, ports.iter().map(|p| format!("127.0.0.1:{p}\n")).collect::<String>()).unwrap();
+        let t = time_cmd(1, || {
+            let mut c = Command::new(&audit);
+            c.arg("-T").arg(&list).args(["--threads", "32", "--skip-rate-test"]);
+            c
+        });
+        report("SSH algorithms", 50, ours, "ssh-audit -T --threads 32", t);
+    }
+    drop(daemons);
+
+    // Scaling and memory: 250 and 1 000 targets from sshd with 250 ports each.
+    let mut daemons = Daemons(vec![]);
+    let mut all = vec![];
+    for d in 0..4u16 {
+        let ps: Vec<u16> = (0..250).map(|i| SSH_BASE + d * 250 + i).collect();
+        let cfg = sshd_config(dir.path(), &format!("multi{d}"), &ps, &key);
+        daemons.0.push(spawn(Command::new("/usr/sbin/sshd").arg("-D").arg("-f").arg(&cfg)));
+        all.extend(ps);
+    }
+    wait_ports(&all);
+    for n in [50usize, 250, 1000] {
+        let targets: Vec<Target> =
+            all[..n].iter().map(|p| Target { service: Service::Ssh, host: "127.0.0.1".into(), port: *p }).collect();
+        let t = nasguard(&rt, &targets, 3);
+        println!("scaling: {n:>5} SSH targets in {t:.3} s ({:.0}/s), peak RSS {} kB", n as f64 / t, peak_rss_kb());
+    }
+    drop(daemons);
+
+    // SMB: one smbd on 50 ports.
+    if have("smbd") {
+        let sdir = dir.path().join("smb");
+        for sub in ["lock", "state", "cache", "pid", "private", "ncalrpc", "bind-dns"] {
+            std::fs::create_dir_all(sdir.join(sub)).unwrap();
+        }
+        let ports: Vec<u16> = (0..50).map(|i| SMB_BASE + i).collect();
+        let list: Vec<String> = ports.iter().map(ToString::to_string).collect();
+        let conf = format!(
+            "[global]\nserver role = standalone server\ninterfaces = 127.0.0.1\nbind interfaces only = yes\nsmb ports = {}\ndisable netbios = yes\nserver signing = mandatory\nlock directory = {d}/lock\nstate directory = {d}/state\ncache directory = {d}/cache\npid directory = {d}/pid\nprivate dir = {d}/private\nncalrpc dir = {d}/ncalrpc\nbinddns dir = {d}/bind-dns\nlog file = {d}/log\nload printers = no\nprintcap name = /dev/null\ndisable spoolss = yes\nmax smbd processes = 1000\n",
+            list.join(" "),
+            d = sdir.display()
+        );
+        let cf = sdir.join("smb.conf");
+        std::fs::write(&cf, conf).unwrap();
+        let daemons =
+            Daemons(vec![spawn_smbd(Command::new("/usr/sbin/smbd").args(["-F", "--debug-stdout", "-s"]).arg(&cf))]);
+        wait_ports(&ports);
+        let targets: Vec<Target> =
+            ports.iter().map(|p| Target { service: Service::Smb, host: "127.0.0.1".into(), port: *p }).collect();
+        let ours = nasguard(&rt, &targets, 5);
+        // nmap's SMB scripts look at one port (smbport), so one run per port.
+        let t = Instant::now();
+        for p in &ports {
+            let out = Command::new("nmap")
+                .args([
+                    "-Pn",
+                    "-n",
+                    "-T5",
+                    "-p",
+                    &p.to_string(),
+                    "--script",
+                    "smb-protocols,smb2-security-mode",
+                    "--script-args",
+                    &format!("smbport={p}"),
+                    "127.0.0.1",
+                ])
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+        }
+        report("SMB dialects + signing", 50, ours, "nmap smb-protocols,smb2-security-mode", t.elapsed().as_secs_f64());
+        drop(daemons);
+    }
+}

@@ -86,7 +86,7 @@ or above --fail-on; 1 findings at or above it; 2 usage error; 3 a target could n
 pub struct ScanArgs {
     pub targets: Vec<String>,
     /// A file of targets, one per line (# comments allowed).
-    #[arg(long)]
+    #[arg(long = "targets", id = "targets_file", value_name = "FILE")]
     pub targets_file: Option<PathBuf>,
     /// How many probes run at once.
     #[arg(long, default_value_t = 64)]

@@ -500,7 +500,7 @@ fn scan(json: bool, a: &ScanArgs) -> anyhow::Result<ExitCode> {
         args.extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from));
     }
     if args.is_empty() {
-        anyhow::bail!("name at least one target (e.g. ssh://127.0.0.1:22) or pass --targets-file");
+        anyhow::bail!("name at least one target (e.g. ssh://127.0.0.1:22) or pass --targets FILE");
     }
     let mut targets = vec![];
     for arg in &args {

@@ -332,3 +332,19 @@ fn audit_live_reports_drift_between_intent_and_wire() {
     assert_eq!(exposure.len(), 1, "{v:#}");
     assert_eq!(exposure[0]["service"], "ssh");
 }
+
+#[test]
+fn targets_come_from_a_file_too() {
+    let s = Sandbox::new();
+    std::fs::write(s.path("targets"), "# fleet\nssh://127.0.0.1:1\n\nsmb://127.0.0.1:2\n").unwrap();
+    let out = s.run(&["scan", "--targets", s.path("targets").to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["targets"], 2);
+    assert_eq!(v["summary"]["failed"], 2);
+    let out = s.run(&["scan"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--targets FILE"), "{}", out.stderr);
+    let out = s.run(&["scan", "gopher://x"]);
+    assert_eq!(out.code, 2);
+}

@@ -24,15 +24,25 @@ use std::time::{Duration, Instant};
 
 const SSH_BASE: u16 = 41000;
 const SMB_BASE: u16 = 42000;
+const ISCSI_BASE: u16 = 43000;
 
 struct Daemons(Vec<Child>);
 
 impl Drop for Daemons {
     fn drop(&mut self) {
         for c in &mut self.0 {
-            // Each daemon leads its own process group: stop the group.
-            let _ = Command::new("kill").arg("--").arg(format!("-{}", c.id())).status();
-            let _ = c.wait();
+            // Each daemon leads its own process group: stop the group, and
+            // kill it if it ignores SIGTERM (tgtd does).
+            let group = format!("-{}", c.id());
+            let _ = Command::new("kill").arg("--").arg(&group).status();
+            let gone = (0..40).any(|_| {
+                std::thread::sleep(Duration::from_millis(50));
+                matches!(c.try_wait(), Ok(Some(_)))
+            });
+            if !gone {
+                let _ = Command::new("kill").args(["-9", "--", &group]).status();
+                let _ = c.wait();
+            }
         }
     }
 }
@@ -241,6 +251,89 @@ fn main() {
             assert!(out.status.success());
         }
         report("SMB dialects + signing", 50, ours, "nmap smb-protocols,smb2-security-mode", t.elapsed().as_secs_f64());
+        drop(daemons);
+    }
+
+    // iSCSI: one tgtd with 50 portals and one open target.
+    if have("tgtd") && have("tgtadm") {
+        let ctl = "4321";
+        let daemons = Daemons(vec![spawn(
+            Command::new("/usr/sbin/tgtd")
+                .args(["-f", "-C", ctl, "--iscsi"])
+                .arg(format!("portal=127.0.0.1:{ISCSI_BASE}")),
+        )]);
+        wait_ports(&[ISCSI_BASE]);
+        let adm = |args: &[&str]| {
+            assert!(
+                Command::new("tgtadm")
+                    .args(["-C", ctl, "--lld", "iscsi"])
+                    .args(args)
+                    .output()
+                    .unwrap()
+                    .status
+                    .success(),
+                "{args:?}"
+            )
+        };
+        let ports: Vec<u16> = (0..50).map(|i| ISCSI_BASE + i).collect();
+        for p in &ports[1..] {
+            adm(&["--op", "new", "--mode", "portal", "--param", &format!("portal=127.0.0.1:{p}")]);
+        }
+        let img = dir.path().join("lun.img");
+        std::fs::File::create(&img).unwrap().set_len(1 << 20).unwrap();
+        adm(&["--op", "new", "--mode", "target", "--tid", "1", "-T", "iqn.2026-11.org.nasguard:bench"]);
+        adm(&["--op", "new", "--mode", "logicalunit", "--tid", "1", "--lun", "1", "-b", img.to_str().unwrap()]);
+        adm(&["--op", "bind", "--mode", "target", "--tid", "1", "-I", "ALL"]);
+        wait_ports(&ports);
+        let targets: Vec<Target> =
+            ports.iter().map(|p| Target { service: Service::Iscsi, host: "127.0.0.1".into(), port: *p }).collect();
+        let ours = nasguard(&rt, &targets, 5);
+        let range = format!("{}-{}", ISCSI_BASE, ISCSI_BASE + 49);
+        let nmap = time_cmd(3, || {
+            let mut c = Command::new("nmap");
+            c.args(["-Pn", "-n", "-T5", "-p", &range, "--script", "+iscsi-info", "127.0.0.1"]);
+            c
+        });
+        report("iSCSI discovery + target login", 50, ours, "nmap -T5 iscsi-info", nmap);
+        drop(daemons);
+    }
+
+    // NFS: rpcbind + Ganesha answer on 127.0.0.1..50 (port 111 and mountd).
+    if have("rpcbind") && std::path::Path::new("/usr/bin/ganesha.nfsd").exists() {
+        let rpcbind_running = std::net::TcpStream::connect(("127.0.0.1", 111)).is_ok();
+        let mut daemons = Daemons(vec![]);
+        if !rpcbind_running {
+            daemons.0.push(spawn(Command::new("/usr/sbin/rpcbind").args(["-f", "-w"])));
+            wait_ports(&[111]);
+        }
+        let gdir = dir.path().join("ganesha");
+        std::fs::create_dir_all(gdir.join("export")).unwrap();
+        std::fs::create_dir_all(gdir.join("recov")).unwrap();
+        let conf = format!(
+            "NFS_CORE_PARAM {{ NFS_Port = 44049; MNT_Port = 44050; NLM_Port = 44051; Rquota_Port = 44052; Enable_NLM = false; Enable_RQUOTA = false; Protocols = 3, 4; }}\nNFSv4 {{ Graceless = true; RecoveryBackend = fs; RecoveryRoot = \"{d}/recov\"; }}\nNFS_KRB5 {{ Active_krb5 = false; }}\nEXPORT {{ Export_Id = 1; Path = \"{d}/export\"; Pseudo = \"/export\"; Protocols = 3, 4; Access_Type = None; SecType = sys; FSAL {{ Name = VFS; }} CLIENT {{ Clients = 127.0.0.0/8; Access_Type = RO; }} }}\n",
+            d = gdir.display()
+        );
+        let cf = gdir.join("ganesha.conf");
+        std::fs::write(&cf, conf).unwrap();
+        daemons.0.push(spawn(
+            Command::new("/usr/bin/ganesha.nfsd")
+                .args(["-F", "-f"])
+                .arg(&cf)
+                .arg("-L")
+                .arg(gdir.join("log"))
+                .arg("-p")
+                .arg(gdir.join("pid")),
+        ));
+        wait_ports(&[44050]);
+        let targets: Vec<Target> =
+            (1..=50).map(|i| Target { service: Service::Nfs, host: format!("127.0.0.{i}"), port: 111 }).collect();
+        let ours = nasguard(&rt, &targets, 5);
+        let nmap = time_cmd(3, || {
+            let mut c = Command::new("nmap");
+            c.args(["-Pn", "-n", "-T5", "-p", "111", "--script", "nfs-showmount", "127.0.0.1-50"]);
+            c
+        });
+        report("NFS exports", 50, ours, "nmap -T5 nfs-showmount", nmap);
         drop(daemons);
     }
 }

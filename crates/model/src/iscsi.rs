@@ -272,11 +272,11 @@ pub fn iscsi_name(name: &str) -> Result<(), String> {
     let Some(rest) = name.strip_prefix("iqn.") else {
         return Err(format!("{name:?} is not an iSCSI name (iqn.YYYY-MM.reversed.domain[:id], eui. or naa.)"));
     };
-    let date_ok = rest.len() > 8
-        && rest[..4].chars().all(|c| c.is_ascii_digit())
-        && rest.as_bytes()[4] == b'-'
-        && rest[5..7].chars().all(|c| c.is_ascii_digit())
-        && rest.as_bytes()[7] == b'.';
+    // Byte positions, so compare bytes: slicing the str could split a
+    // multi-byte character (found by fuzzing).
+    let b = rest.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let date_ok = b.len() > 8 && digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7) && b.get(7) == Some(&b'.');
     let chars_ok =
         name.len() <= 223 && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-:".contains(c));
     if date_ok && chars_ok {
@@ -567,7 +567,9 @@ mod tests {
         assert!(iscsi_name("iqn.2005-10.org.freenas.ctl").is_ok());
         assert!(iscsi_name("iqn.1991-05.com.microsoft:host-1").is_ok());
         assert!(iscsi_name("eui.02004567a425678d").is_ok());
-        for bad in ["iqn.2005.org", "IQN.2005-10.org.x", "iqn.2005-10.org.x y", "foo"] {
+        for bad in
+            ["iqn.2005.org", "IQN.2005-10.org.x", "iqn.2005-10.org.x y", "foo", "iqn.2026-\u{b1}1.rn.og", "iqn.é"]
+        {
             assert!(iscsi_name(bad).is_err(), "{bad}");
         }
     }

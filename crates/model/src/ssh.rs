@@ -314,7 +314,7 @@ fn yes_no(v: &str) -> Option<bool> {
 /// Applies OpenSSH list syntax (`a,b`, `+a`, `-a`, `^a`) to `current`.
 pub fn apply_list(current: &[String], spec: &str, table: ssh_algos::Table) -> Result<Vec<String>, String> {
     let (op, body) = match spec.chars().next() {
-        Some(c @ ('+' | '-' | '^')) => (c, &spec[1..]),
+        Some(c @ ('+' | '-' | '^')) => (c, spec.get(1..).unwrap_or_default()),
         _ => ('=', spec),
     };
     let names: Vec<String> = body.split(',').map(|s| s.trim().to_string()).collect();

@@ -44,7 +44,7 @@ pub fn absolute_path(s: &str) -> Result<(), String> {
         if s.ends_with('/') {
             return Err(format!("must be normalised: drop the trailing slash ({:?})", s.trim_end_matches('/')));
         }
-        for part in s[1..].split('/') {
+        for part in s.get(1..).unwrap_or_default().split('/') {
             match part {
                 "" => return Err("must be normalised: no empty component (//)".into()),
                 "." | ".." => return Err("must be normalised: no . or .. component".into()),

@@ -326,7 +326,7 @@ pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
     let (num, mult) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         None => (t, 1u64),
         Some((i, _)) => {
-            let unit = t[i..].trim_end_matches(['B', 'b', 'i']).to_ascii_uppercase();
+            let unit = t.get(i..).unwrap_or_default().trim_end_matches(['B', 'b', 'i']).to_ascii_uppercase();
             let m = match unit.as_str() {
                 "K" => 1 << 10,
                 "M" => 1 << 20,
@@ -334,7 +334,7 @@ pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
                 "T" => 1 << 40,
                 _ => return Err(format!("{s:?} is not a size (e.g. 512M, 10G, 1T)")),
             };
-            (&t[..i], m)
+            (t.get(..i).unwrap_or_default(), m)
         }
     };
     num.parse::<u64>()

@@ -6,7 +6,7 @@
 //! SERVICE is ssh (banner + KEXINIT), smb1, smb2-DIALECT (hex, e.g. 0311),
 //! rpc-dump, rpc-export, iscsi-discovery or iscsi-login:IQN.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::string_slice)]
 
 use nasguard_wire::{iscsi, rpc, smb, ssh};
 use std::io::{Read, Write};

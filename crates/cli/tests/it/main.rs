@@ -2,7 +2,7 @@
 //! and the real daemons it manages.
 
 // Test helpers may panic: a failed step is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::string_slice)]
 
 mod apply;
 mod cli;

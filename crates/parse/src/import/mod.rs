@@ -120,7 +120,7 @@ fn default_of<'a>(table: &'a [(&str, &str)], key: &str) -> &'a str {
 fn ssh_list(default: &str, spec: &str) -> Vec<String> {
     let current: Vec<String> = default.split(',').map(String::from).collect();
     let (op, body) = match spec.chars().next() {
-        Some(c @ ('+' | '-' | '^')) => (c, &spec[c.len_utf8()..]),
+        Some(c @ ('+' | '-' | '^')) => (c, spec.get(c.len_utf8()..).unwrap_or_default()),
         _ => ('=', spec),
     };
     let names: Vec<String> = body.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
@@ -443,7 +443,9 @@ pub fn import_exports(e: &exports::Exports, into: &mut Imported) {
                     }
                     "anonuid=0" => share.mapall_user = Some("root".into()),
                     o if o.starts_with("sec=") => {
-                        share.security = o[4..]
+                        share.security = o
+                            .strip_prefix("sec=")
+                            .unwrap_or_default()
                             .split(':')
                             .filter_map(|s| match s {
                                 "sys" => Some(NfsSecurity::Sys),

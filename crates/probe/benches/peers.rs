@@ -6,8 +6,8 @@
 //!   --skip-rate-test` (the project venv's pinned 3.9.0).
 //! - SMB: one smbd listening on 50 ports: nasguard vs nmap's
 //!   smb-protocols + smb2-security-mode.
-//! - Scaling: 50, 250 and 1 000 SSH targets (sshd listens on at most 256
-//!   ports, so four sshd with 250 ports each), with the process's peak RSS.
+//! - Scaling: 50, 250 and 1 000 SSH targets (sshd listens on at most 16
+//!   sockets, so 63 sshd with 16 ports each), with the process's peak RSS.
 //!
 //! Run: `cargo bench -p nasguard-probe --bench peers` (needs sshd, smbd,
 //! nmap; `bash .ci/install`). Prints targets/second and the ratios.
@@ -22,9 +22,14 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const SSH_BASE: u16 = 41000;
-const SMB_BASE: u16 = 42000;
-const ISCSI_BASE: u16 = 43000;
+/// All ports below 32768, outside Linux's ephemeral range (32768-60999),
+/// where client connections would otherwise take them.
+const SSH_BASE: u16 = 27000;
+const SMB_BASE: u16 = 28000;
+const ISCSI_BASE: u16 = 29000;
+/// The scaling stage's own range: the first stage's ports may still be
+/// held by exiting sshd processes.
+const SCALE_BASE: u16 = 30000;
 
 struct Daemons(Vec<Child>);
 
@@ -70,7 +75,7 @@ fn sshd_config(dir: &Path, name: &str, ports: &[u16], key: &Path) -> std::path::
         c.push_str(&format!("ListenAddress 127.0.0.1:{p}\n"));
     }
     c.push_str(&format!(
-        "HostKey {}\nPidFile {}/{name}.pid\nUsePAM no\nMaxStartups 1000:30:2000\nPerSourceMaxStartups none\nLogLevel QUIET\n",
+        "HostKey {}\nPidFile {}/{name}.pid\nUsePAM no\nMaxStartups 1000:30:2000\nPerSourceMaxStartups none\nLogLevel ERROR\n",
         key.display(),
         dir.display()
     ));
@@ -81,7 +86,9 @@ fn sshd_config(dir: &Path, name: &str, ports: &[u16], key: &Path) -> std::path::
 }
 
 fn spawn(cmd: &mut Command) -> Child {
-    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).process_group(0).spawn().unwrap()
+    let log = std::env::temp_dir().join("nasguard-bench-daemons.log");
+    let err = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(err).process_group(0).spawn().unwrap()
 }
 
 /// smbd makes its own session with setsid(), which fails for a process
@@ -191,11 +198,12 @@ fn main() {
     }
     drop(daemons);
 
-    // Scaling and memory: 250 and 1 000 targets from sshd with 250 ports each.
+    // Scaling and memory: 250 and 1 000 targets from sshd with 16 ports each
+    // (OpenSSH's MAX_LISTEN_SOCKS).
     let mut daemons = Daemons(vec![]);
     let mut all = vec![];
-    for d in 0..4u16 {
-        let ps: Vec<u16> = (0..250).map(|i| SSH_BASE + d * 250 + i).collect();
+    for d in 0..63u16 {
+        let ps: Vec<u16> = (0..16).map(|i| SCALE_BASE + d * 16 + i).collect();
         let cfg = sshd_config(dir.path(), &format!("multi{d}"), &ps, &key);
         daemons.0.push(spawn(Command::new("/usr/sbin/sshd").arg("-D").arg("-f").arg(&cfg)));
         all.extend(ps);
@@ -310,7 +318,7 @@ fn main() {
         std::fs::create_dir_all(gdir.join("export")).unwrap();
         std::fs::create_dir_all(gdir.join("recov")).unwrap();
         let conf = format!(
-            "NFS_CORE_PARAM {{ NFS_Port = 44049; MNT_Port = 44050; NLM_Port = 44051; Rquota_Port = 44052; Enable_NLM = false; Enable_RQUOTA = false; Protocols = 3, 4; }}\nNFSv4 {{ Graceless = true; RecoveryBackend = fs; RecoveryRoot = \"{d}/recov\"; }}\nNFS_KRB5 {{ Active_krb5 = false; }}\nEXPORT {{ Export_Id = 1; Path = \"{d}/export\"; Pseudo = \"/export\"; Protocols = 3, 4; Access_Type = None; SecType = sys; FSAL {{ Name = VFS; }} CLIENT {{ Clients = 127.0.0.0/8; Access_Type = RO; }} }}\n",
+            "NFS_CORE_PARAM {{ NFS_Port = 31549; MNT_Port = 31550; NLM_Port = 31551; Rquota_Port = 31552; Enable_NLM = false; Enable_RQUOTA = false; Protocols = 3, 4; }}\nNFSv4 {{ Graceless = true; RecoveryBackend = fs; RecoveryRoot = \"{d}/recov\"; }}\nNFS_KRB5 {{ Active_krb5 = false; }}\nEXPORT {{ Export_Id = 1; Path = \"{d}/export\"; Pseudo = \"/export\"; Protocols = 3, 4; Access_Type = None; SecType = sys; FSAL {{ Name = VFS; }} CLIENT {{ Clients = 127.0.0.0/8; Access_Type = RO; }} }}\n",
             d = gdir.display()
         );
         let cf = gdir.join("ganesha.conf");
@@ -324,7 +332,7 @@ fn main() {
                 .arg("-p")
                 .arg(gdir.join("pid")),
         ));
-        wait_ports(&[44050]);
+        wait_ports(&[31550]);
         let targets: Vec<Target> =
             (1..=50).map(|i| Target { service: Service::Nfs, host: format!("127.0.0.{i}"), port: 111 }).collect();
         let ours = nasguard(&rt, &targets, 5);

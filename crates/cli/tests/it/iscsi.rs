@@ -10,7 +10,7 @@ fn wizard_target_needs_chap_and_a_listed_initiator() {
     if !have(&["tgtd", "tgtadm", "tgt-admin", "iscsi-inq", "iscsi-ls"]) {
         return;
     }
-    let s = Sandbox::with_port_base(51000);
+    let s = Sandbox::with_port_base(10000);
     let img = s.path("disk1.img");
     s.ok(&[
         "iscsi",

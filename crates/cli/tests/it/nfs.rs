@@ -87,7 +87,7 @@ fn exports_reach_only_authorized_networks() {
         return;
     }
     let net = Net::new("x");
-    let s = Sandbox::with_port_base_bind(55000, "0.0.0.0");
+    let s = Sandbox::with_port_base_bind(24000, "0.0.0.0");
     let export = s.path("export");
     std::fs::create_dir_all(&export).unwrap();
     std::fs::set_permissions(&export, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();

@@ -19,7 +19,7 @@ fn smb_defaults_protocols_signing_and_purposes_on_the_wire() {
     if !have(&["smbd", "smbclient", "testparm", "smbpasswd"]) {
         return;
     }
-    let s = Sandbox::with_port_base(31000);
+    let s = Sandbox::with_port_base(5000);
     let data = s.path("data");
     std::fs::create_dir_all(&data).unwrap();
     std::fs::set_permissions(&data, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
@@ -128,7 +128,7 @@ fn smb_signing_mode_seen_by_nmap() {
     if !have(&["smbd", "nmap", "testparm"]) {
         return;
     }
-    let s = Sandbox::with_port_base(35000);
+    let s = Sandbox::with_port_base(6000);
     s.ok(&["apply"]);
     s.ok(&["service", "start", "smb"]);
     let port = (s.port_base + 445).to_string();

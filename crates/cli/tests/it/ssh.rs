@@ -31,7 +31,7 @@ fn ssh_ciphers_root_login_and_forwarding_on_the_wire() {
     if !have(&["sshd", "ssh", "ssh-keygen", "useradd"]) {
         return;
     }
-    let s = Sandbox::with_port_base(39000);
+    let s = Sandbox::with_port_base(7000);
     let key = s.path("id_ed25519");
     let (rc, out) = client("ssh-keygen", &["-q", "-t", "ed25519", "-N", "", "-f", key.to_str().unwrap()]);
     assert_eq!(rc, 0, "{out}");
@@ -89,7 +89,7 @@ fn a_config_the_daemon_rejects_leaves_the_previous_one_running() {
     if !have(&["sshd", "ssh", "ssh-keygen"]) {
         return;
     }
-    let s = Sandbox::with_port_base(43000);
+    let s = Sandbox::with_port_base(8000);
     s.ok(&["apply"]);
     s.ok(&["service", "start", "ssh"]);
     let conf = s.state().join("etc/sshd_config");
@@ -113,7 +113,7 @@ fn a_port_already_taken_is_reported_and_nothing_starts() {
     if !have(&["sshd"]) {
         return;
     }
-    let s = Sandbox::with_port_base(47000);
+    let s = Sandbox::with_port_base(9000);
     s.ok(&["apply"]);
     let squatter = std::net::TcpListener::bind(("127.0.0.1", s.port_base + 22)).unwrap();
     let out = s.run(&["service", "start", "ssh"]);

@@ -23,7 +23,9 @@ impl Sandbox {
     }
 
     /// Each daemon test takes its own base (ports N+22 .. N+3260), so tests
-    /// run side by side.
+    /// run side by side. Every port stays below 32768: Linux hands out
+    /// 32768-60999 as ephemeral client ports, and a daemon test must not
+    /// find its port taken by some outbound connection.
     pub fn with_port_base(port_base: u16) -> Sandbox {
         Sandbox::with_port_base_bind(port_base, "127.0.0.1")
     }

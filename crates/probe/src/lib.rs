@@ -350,6 +350,8 @@ pub async fn probe(target: Target, timeout: Duration) -> ProbeResult {
 
 /// Probes every target, at most `concurrency` at a time; `progress` is
 /// called after each one with (done, total). Results come in input order.
+/// Tasks are started as others finish, so memory in flight follows
+/// `concurrency`, not the number of targets.
 pub async fn scan(
     targets: Vec<Target>,
     concurrency: usize,
@@ -357,25 +359,28 @@ pub async fn scan(
     progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
 ) -> Vec<ProbeResult> {
     let total = targets.len();
-    let permits = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let limit = concurrency.max(1);
     let mut set = tokio::task::JoinSet::new();
-    for (i, t) in targets.into_iter().enumerate() {
-        let permits = permits.clone();
-        set.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            (i, probe(t, timeout).await)
-        });
-    }
     let mut out: Vec<Option<ProbeResult>> = (0..total).map(|_| None).collect();
     let mut done = 0;
-    while let Some(joined) = set.join_next().await {
-        if let Ok((i, r)) = joined
+    let mut store = |joined: Option<Result<(usize, ProbeResult), tokio::task::JoinError>>, done: &mut usize| {
+        if let Some(Ok((i, r))) = joined
             && let Some(slot) = out.get_mut(i)
         {
             *slot = Some(r);
         }
-        done += 1;
-        progress(done, total);
+        *done += 1;
+        progress(*done, total);
+    };
+    for (i, t) in targets.into_iter().enumerate() {
+        if set.len() >= limit {
+            let joined = set.join_next().await;
+            store(joined, &mut done);
+        }
+        set.spawn(async move { (i, probe(t, timeout).await) });
+    }
+    while let Some(joined) = set.join_next().await {
+        store(Some(joined), &mut done);
     }
     out.into_iter().flatten().collect()
 }

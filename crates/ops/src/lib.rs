@@ -117,24 +117,12 @@ impl Nasguard {
 
     /// The one path every change takes.
     pub fn change<T>(&mut self, summary: &str, f: impl FnOnce(&mut Config) -> Result<T>) -> Result<Changed<T>> {
-        let mut failure = None;
-        let outcome = self.store.change(&self.actor, summary, |cfg| {
-            let value = match f(cfg) {
-                Ok(v) => v,
-                Err(OpsError::Invalid(v)) => return Err(v),
-                Err(other) => {
-                    failure = Some(other);
-                    return Err(ValidationErrors(vec![]));
-                }
-            };
+        let ((value, notes), revision) = self.store.change(&self.actor, summary, |cfg| {
+            let value = f(cfg)?;
             let notes = cfg.normalize();
             cfg.validate()?;
-            Ok((value, notes))
-        });
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        let ((value, notes), revision) = outcome?;
+            Ok::<_, OpsError>((value, notes))
+        })?;
         Ok(Changed { value, revision, notes })
     }
 

@@ -125,7 +125,7 @@ impl Store {
             "deployment",
             &serde_json::to_value(deployment).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         )?;
-        store.change(actor, "init: secure defaults", |_| Ok(()))?;
+        store.change(actor, "init: secure defaults", |_| Ok::<(), StoreError>(()))?;
         Ok(store)
     }
 
@@ -169,56 +169,26 @@ impl Store {
     }
 
     /// Applies `change` to the latest config as one transaction (see the
-    /// crate docs). `change` validates; an `Err` rolls everything back.
-    /// Returns the new revision (or the current one if nothing changed).
-    pub fn change<T>(
+    /// crate docs). `change` validates; an `Err` (of the caller's own error
+    /// type) rolls everything back and is returned as it is. Returns the
+    /// new revision (or the current one if nothing changed).
+    pub fn change<T, E: From<StoreError>>(
         &mut self,
         actor: &str,
         summary: &str,
-        change: impl FnOnce(&mut Config) -> std::result::Result<T, ValidationErrors>,
-    ) -> Result<(T, i64)> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        change: impl FnOnce(&mut Config) -> std::result::Result<T, E>,
+    ) -> std::result::Result<(T, i64), E> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
         let before = load(&tx, &self.key)?;
         let mut after = before.config.clone();
-        let out = change(&mut after).map_err(StoreError::Rejected)?;
-        let old_rows = rows(&before.config, &self.key, false)?;
-        let new_rows = rows(&after, &self.key, false)?;
-        if old_rows == new_rows && before.revision > 0 {
-            return Ok((out, before.revision));
-        }
-        let at = now();
-        tx.execute("INSERT INTO revisions(at, actor, summary) VALUES (?1, ?2, ?3)", params![at, actor, summary])?;
-        let rev = tx.last_insert_rowid();
-        let sealed = rows(&after, &self.key, true)?;
-        for (key, new) in &new_rows {
-            let old = old_rows.get(key);
-            if old == Some(new) {
-                continue;
-            }
-            let row = &sealed[key];
-            tx.execute(
-                "INSERT INTO objects(kind, id, body, secret, peersecret) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(kind, id) DO UPDATE SET body = excluded.body, secret = excluded.secret, peersecret = excluded.peersecret",
-                params![key.0, key.1, row.body.to_string(), row.secret, row.peersecret],
-            )?;
-            let (action, old_v, new_v) = match old {
-                None => ("create", None, Some(new.body.clone())),
-                Some(o) => {
-                    let (o, n) =
-                        changed_fields(&o.body, &new.body, o.secret != new.secret, o.peersecret != new.peersecret);
-                    ("update", Some(o), Some(n))
-                }
-            };
-            audit(&tx, rev, &at, actor, &object_name(key, &new.body), action, old_v, new_v)?;
-        }
-        for (key, old) in &old_rows {
-            if !new_rows.contains_key(key) {
-                tx.execute("DELETE FROM objects WHERE kind = ?1 AND id = ?2", params![key.0, key.1])?;
-                audit(&tx, rev, &at, actor, &object_name(key, &old.body), "delete", Some(old.body.clone()), None)?;
+        let out = change(&mut after)?;
+        match write_change(&tx, &self.key, &before, &after, actor, summary)? {
+            None => Ok((out, before.revision)),
+            Some(rev) => {
+                tx.commit().map_err(StoreError::from)?;
+                Ok((out, rev))
             }
         }
-        tx.commit()?;
-        Ok((out, rev))
     }
 
     pub fn revisions(&self, limit: usize) -> Result<Vec<Revision>> {
@@ -247,6 +217,54 @@ impl Store {
         })?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
+}
+
+/// Writes what differs between `before` and `after` (rows, a revision, one
+/// audit row per object); `None` when nothing differs.
+fn write_change(
+    tx: &rusqlite::Transaction,
+    key: &crypto::Key,
+    before: &Snapshot,
+    after: &Config,
+    actor: &str,
+    summary: &str,
+) -> Result<Option<i64>> {
+    let old_rows = rows(&before.config, key, false)?;
+    let new_rows = rows(after, key, false)?;
+    if old_rows == new_rows && before.revision > 0 {
+        return Ok(None);
+    }
+    let at = now();
+    tx.execute("INSERT INTO revisions(at, actor, summary) VALUES (?1, ?2, ?3)", params![at, actor, summary])?;
+    let rev = tx.last_insert_rowid();
+    let sealed = rows(after, key, true)?;
+    for (k, new) in &new_rows {
+        let old = old_rows.get(k);
+        if old == Some(new) {
+            continue;
+        }
+        let row = &sealed[k];
+        tx.execute(
+            "INSERT INTO objects(kind, id, body, secret, peersecret) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(kind, id) DO UPDATE SET body = excluded.body, secret = excluded.secret, peersecret = excluded.peersecret",
+            params![k.0, k.1, row.body.to_string(), row.secret, row.peersecret],
+        )?;
+        let (action, old_v, new_v) = match old {
+            None => ("create", None, Some(new.body.clone())),
+            Some(o) => {
+                let (o, n) = changed_fields(&o.body, &new.body, o.secret != new.secret, o.peersecret != new.peersecret);
+                ("update", Some(o), Some(n))
+            }
+        };
+        audit(tx, rev, &at, actor, &object_name(k, &new.body), action, old_v, new_v)?;
+    }
+    for (k, old) in &old_rows {
+        if !new_rows.contains_key(k) {
+            tx.execute("DELETE FROM objects WHERE kind = ?1 AND id = ?2", params![k.0, k.1])?;
+            audit(tx, rev, &at, actor, &object_name(k, &old.body), "delete", Some(old.body.clone()), None)?;
+        }
+    }
+    Ok(Some(rev))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -42,7 +42,7 @@ fn a_change_is_one_revision_with_an_audit_row_per_object() {
         .change("alice", "add share", |c| {
             add_share(c, "media");
             c.smb.aapl_extensions = true;
-            Ok(())
+            Ok::<(), StoreError>(())
         })
         .unwrap();
     assert_eq!(rev, 2);
@@ -55,7 +55,7 @@ fn a_change_is_one_revision_with_an_audit_row_per_object() {
     assert_eq!(smb.new.as_ref().unwrap()["aapl_extensions"], true);
     assert!(mine.iter().any(|e| e.object == "smb/share/media" && e.action == "create" && e.actor == "alice"));
     // No change, no revision.
-    let (_, same) = store.change("alice", "noop", |_| Ok(())).unwrap();
+    let (_, same) = store.change("alice", "noop", |_| Ok::<(), StoreError>(())).unwrap();
     assert_eq!(same, 2);
 }
 
@@ -65,7 +65,7 @@ fn rejected_change_leaves_the_database_byte_for_byte_unchanged() {
     store
         .change("t", "add", |c| {
             add_share(c, "a");
-            Ok(())
+            Ok::<(), StoreError>(())
         })
         .unwrap();
     let db = store.dir().join(DB_FILE);
@@ -75,7 +75,11 @@ fn rejected_change_leaves_the_database_byte_for_byte_unchanged() {
     let err = store
         .change("t", "bad", |c| {
             add_share(c, "b");
-            Err::<(), _>(ValidationErrors(vec![ValidationError::new("smb share", "name", "nope")]))
+            Err::<(), _>(StoreError::Rejected(ValidationErrors(vec![ValidationError::new(
+                "smb share",
+                "name",
+                "nope",
+            )])))
         })
         .unwrap_err();
     assert!(matches!(err, StoreError::Rejected(_)));
@@ -97,7 +101,7 @@ fn chap_secrets_are_encrypted_at_rest_and_masked_in_the_log() {
                 secret: Secret::new(secret),
                 ..Default::default()
             });
-            Ok(())
+            Ok::<(), StoreError>(())
         })
         .unwrap();
     assert_eq!(store.load().unwrap().config.iscsi.auths[0].secret.expose(), secret);
@@ -113,7 +117,7 @@ fn chap_secrets_are_encrypted_at_rest_and_masked_in_the_log() {
     store
         .change("t", "rotate", |c| {
             c.iscsi.auths[0].secret = Secret::new("OtherSecret1234");
-            Ok(())
+            Ok::<(), StoreError>(())
         })
         .unwrap();
     let last = &store.audit_log(1).unwrap()[0];
@@ -134,7 +138,7 @@ fn two_writers_lose_no_update() {
                 for i in 0..per_writer {
                     s.change("t", "add", |c| {
                         add_share(c, &format!("w{w}-{i}"));
-                        Ok(())
+                        Ok::<(), StoreError>(())
                     })
                     .unwrap();
                 }

@@ -129,12 +129,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None if a.live => {
                     let live = open(&cli)?.audit_live(std::time::Duration::from_millis(3000))?;
                     match a.format.unwrap_or(if json { Format::Json } else { Format::Text }) {
-                        Format::Json => {
-                            let mut v = nasguard_report::to_json(&live.report);
-                            v["drift"] = serde_json::to_value(&live.drift)?;
-                            v["probes"] = serde_json::to_value(&live.probes)?;
-                            println!("{}", serde_json::to_string_pretty(&v)?);
-                        }
+                        Format::Json => println!("{}", serde_json::to_string_pretty(&live.to_json())?),
                         Format::Sarif => println!(
                             "{}",
                             serde_json::to_string_pretty(&nasguard_report::to_sarif(
@@ -502,10 +497,7 @@ fn scan(json: bool, a: &ScanArgs) -> anyhow::Result<ExitCode> {
     if args.is_empty() {
         anyhow::bail!("name at least one target (e.g. ssh://127.0.0.1:22) or pass --targets FILE");
     }
-    let mut targets = vec![];
-    for arg in &args {
-        targets.extend(nasguard_probe::parse_targets(arg).map_err(|m| anyhow::anyhow!("target {m}"))?);
-    }
+    let targets = nasguard_ops::scan::targets(&args)?;
     let tty = std::io::stderr().is_terminal();
     let progress: std::sync::Arc<dyn Fn(usize, usize) + Send + Sync> = std::sync::Arc::new(move |done, total| {
         if tty {
@@ -515,49 +507,35 @@ fn scan(json: bool, a: &ScanArgs) -> anyhow::Result<ExitCode> {
             }
         }
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let timeout = std::time::Duration::from_millis(a.timeout_ms.max(1));
-    let results = runtime.block_on(nasguard_probe::scan(targets, a.concurrency, timeout, progress));
-    let mut findings = vec![];
-    for r in &results {
-        if let Some(o) = &r.observed {
-            findings.extend(nasguard_policy::audit_live(o, &r.target.url()));
-        }
-    }
-    let report = nasguard_report::Report::new(findings, vec![]);
-    let failed: Vec<&nasguard_probe::ProbeResult> = results.iter().filter(|r| r.error.is_some()).collect();
+    let outcome = nasguard_ops::scan::scan(targets, a.concurrency, timeout, progress)?;
     match a.format.unwrap_or(if json { Format::Json } else { Format::Text }) {
-        Format::Json => {
-            let mut v = nasguard_report::to_json(&report);
-            v["targets"] = serde_json::to_value(&results)?;
-            v["summary"]["targets"] = results.len().into();
-            v["summary"]["failed"] = failed.len().into();
-            println!("{}", serde_json::to_string_pretty(&v)?);
-        }
+        Format::Json => println!("{}", serde_json::to_string_pretty(&outcome.to_json())?),
         Format::Sarif => {
             println!(
                 "{}",
-                serde_json::to_string_pretty(&nasguard_report::to_sarif(&report, env!("CARGO_PKG_VERSION")))?
+                serde_json::to_string_pretty(&nasguard_report::to_sarif(&outcome.report, env!("CARGO_PKG_VERSION")))?
             )
         }
         Format::Text => {
-            for r in &results {
+            for r in &outcome.results {
                 match &r.error {
                     Some(e) => println!("{:<32} error: {e}", r.target.url()),
                     None => println!("{:<32} ok ({} ms)", r.target.url(), r.elapsed_ms),
                 }
             }
             println!();
-            println!("{}", nasguard_report::to_text(&report).trim_end());
+            println!("{}", nasguard_report::to_text(&outcome.report).trim_end());
         }
     }
+    let failed: Vec<_> = outcome.failed().collect();
     if !failed.is_empty() {
         for r in &failed {
             eprintln!("error: {}: {}", r.target.url(), r.error.as_ref().map(ToString::to_string).unwrap_or_default());
         }
         return Ok(ExitCode::from(3));
     }
-    Ok(if report.fails(a.fail_on.threshold()) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if outcome.report.fails(a.fail_on.threshold()) { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn print_services(list: &[nasguard_ops::ServiceStatus]) {

@@ -11,6 +11,7 @@ mod configdir;
 mod facts;
 mod iscsi;
 mod live;
+pub mod scan;
 mod users;
 
 pub use apply::{Applied, ApplyReport, FileChange, ServiceStatus, StatusReport, read_ids};

@@ -29,6 +29,16 @@ pub struct LiveAudit {
     pub probes: Vec<ProbeResult>,
 }
 
+impl LiveAudit {
+    /// The findings contract plus the drift and each probe's outcome.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = nasguard_report::to_json(&self.report);
+        v["drift"] = serde_json::to_value(&self.drift).unwrap_or_default();
+        v["probes"] = serde_json::to_value(&self.probes).unwrap_or_default();
+        v
+    }
+}
+
 impl Nasguard {
     pub fn audit_live(&self, timeout: Duration) -> Result<LiveAudit> {
         let layout = self.layout()?;

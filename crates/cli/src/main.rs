@@ -39,8 +39,27 @@ fn main() -> ExitCode {
     }
 }
 
+/// Who makes a change, for the audit log: the sudo caller, the login
+/// name, or the name of the process's uid (cron and services set no USER).
 fn actor() -> String {
-    let user = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into());
+    let from_env =
+        ["SUDO_USER", "USER", "LOGNAME"].iter().find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()));
+    let user = from_env.unwrap_or_else(|| {
+        let uid = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("Uid:").and_then(|v| v.split_whitespace().next().map(String::from)))
+            })
+            .unwrap_or_default();
+        let name = std::fs::read_to_string("/etc/passwd").ok().and_then(|p| {
+            p.lines().find_map(|l| {
+                let f: Vec<&str> = l.split(':').collect();
+                (f.get(2) == Some(&uid.as_str())).then(|| f.first().map(|n| (*n).to_string())).flatten()
+            })
+        });
+        name.unwrap_or(format!("uid:{uid}"))
+    });
     format!("cli:{user}")
 }
 

@@ -319,3 +319,21 @@ fn service_status_json_lists_state_address_and_sandbox_ports() {
     let v: Value = serde_json::from_str(&s.ok(&["--json", "service", "status", "smb"])).unwrap();
     assert_eq!(v[0]["autostart"], true);
 }
+
+#[test]
+fn the_audit_log_names_the_user_even_without_user_in_the_environment() {
+    let s = Sandbox::new();
+    let out = s
+        .cmd()
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .env_remove("SUDO_USER")
+        .args(["config", "set", "smb", "aapl_extensions=true"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let me = std::process::Command::new("id").arg("-un").output().unwrap();
+    let me = String::from_utf8_lossy(&me.stdout).trim().to_string();
+    let log: Value = serde_json::from_str(&s.ok(&["--json", "log", "--limit", "1"])).unwrap();
+    assert_eq!(log[0]["actor"], format!("cli:{me}"));
+}

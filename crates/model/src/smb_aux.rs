@@ -305,18 +305,6 @@ fn set_share(share: &mut SmbShare, key: &str, inverted: bool, value: &str) -> Re
     }
 }
 
-/// Removes the given (1-based) lines from `text`.
-fn without_lines(text: &str, drop: &[usize]) -> String {
-    text.split('\n')
-        .enumerate()
-        .filter(|(i, _)| !drop.contains(&(i + 1)))
-        .map(|(_, l)| l)
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_string()
-}
-
 /// Moves lines that set an owned global parameter onto its field. Returns
 /// one note per moved line; lines that cannot be mapped stay, for
 /// validation to reject with the reason.
@@ -334,7 +322,7 @@ pub(crate) fn normalize_global(svc: &mut SmbService) -> Vec<String> {
         }
     }
     if !moved.is_empty() {
-        svc.smb_options = without_lines(&svc.smb_options, &moved);
+        svc.smb_options = crate::text::without_lines(&svc.smb_options, &moved).trim().to_string();
     }
     notes
 }
@@ -354,7 +342,7 @@ pub(crate) fn normalize_share(share: &mut SmbShare) -> Vec<String> {
         }
     }
     if !moved.is_empty() {
-        share.auxsmbconf = without_lines(&share.auxsmbconf, &moved);
+        share.auxsmbconf = crate::text::without_lines(&share.auxsmbconf, &moved).trim().to_string();
     }
     notes
 }

@@ -95,14 +95,7 @@ impl SshService {
         let (lines, _) = parse_options(&self.options);
         let drop: Vec<usize> =
             lines.iter().filter(|l| l.keyword.eq_ignore_ascii_case(keyword)).map(|l| l.line).collect();
-        self.options = self
-            .options
-            .split('\n')
-            .enumerate()
-            .filter(|(i, _)| !drop.contains(&(i + 1)))
-            .map(|(_, l)| l)
-            .collect::<Vec<_>>()
-            .join("\n");
+        self.options = text::without_lines(&self.options, &drop);
     }
 
     /// The first value of `keyword` in the auxiliary options (sshd keeps the
@@ -403,16 +396,7 @@ pub(crate) fn normalize(svc: &mut SshService) -> Vec<String> {
         }
     }
     if !moved.is_empty() {
-        svc.options = svc
-            .options
-            .split('\n')
-            .enumerate()
-            .filter(|(i, _)| !moved.contains(&(i + 1)))
-            .map(|(_, l)| l)
-            .collect::<Vec<_>>()
-            .join("\n")
-            .trim()
-            .to_string();
+        svc.options = text::without_lines(&svc.options, &moved).trim().to_string();
     }
     notes
 }

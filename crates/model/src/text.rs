@@ -6,6 +6,17 @@
 //! trailing backslash continues an smb.conf line; a quote ends a Ganesha
 //! string) are checked by the helpers that name them.
 
+/// `text` without its lines numbered (1-based) in `drop`: how a pasted
+/// auxiliary line leaves the text once it is moved onto its field.
+pub(crate) fn without_lines(text: &str, drop: &[usize]) -> String {
+    text.split('\n')
+        .enumerate()
+        .filter(|(i, _)| !drop.contains(&(i + 1)))
+        .map(|(_, l)| l)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Rejects control characters (newline, carriage return, NUL, tab, ESC...).
 pub fn single_line(s: &str) -> Result<(), String> {
     match s.chars().find(|c| c.is_control()) {

@@ -5,13 +5,9 @@
 //! if validation were bypassed, an auxiliary line could not override a
 //! setting nasguard owns.
 
-use crate::{Layout, Writer};
+use crate::{Layout, Writer, yes};
 use nasguard_model::Config;
 use nasguard_model::smb::{MinProtocol, ServerSigning, SmbShare};
-
-fn yes(b: bool) -> &'static str {
-    if b { "yes" } else { "no" }
-}
 
 pub fn render(cfg: &Config, layout: &Layout, revision: i64) -> String {
     let svc = &cfg.smb;

@@ -6,13 +6,9 @@
 //! (`HARDENED_DEFAULTS`) is written only when no option sets the keyword, so
 //! the admin's option is the one sshd uses.
 
-use crate::{Layout, Writer};
+use crate::{Layout, Writer, yes};
 use nasguard_model::Config;
 use nasguard_model::ssh::{HARDENED_DEFAULTS, parse_options};
-
-fn yes(b: bool) -> &'static str {
-    if b { "yes" } else { "no" }
-}
 
 pub fn render(cfg: &Config, layout: &Layout, revision: i64) -> String {
     let s = &cfg.ssh;

@@ -1,7 +1,7 @@
 //! Apply's crash safety: kill -9 at any moment leaves each config file
 //! either wholly old or wholly new.
 
-use crate::support::Sandbox;
+use crate::support::{Sandbox, wizard};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -26,22 +26,12 @@ fn kill_9_during_apply_leaves_old_or_new_complete_files() {
         s.ok(&["config", "set", "nfs", v[2]]);
         s.ok(&["config", "set", "iscsi", v[3]]);
     };
-    s.ok(&[
-        "iscsi",
-        "wizard",
-        "--name",
+    s.ok(&wizard(
         "t",
-        "--extent-file",
         s.path("t.img").to_str().unwrap(),
-        "--size",
         "1M",
-        "--chap-user",
-        "u",
-        "--chap-secret",
-        "Secret123456",
-        "--initiator",
-        "iqn.2026-01.a:b",
-    ]);
+        &["--chap-user", "u", "--chap-secret", "Secret123456", "--initiator", "iqn.2026-01.a:b"],
+    ));
     set(&a);
     s.ok(&["apply"]);
     let old = files(&s);

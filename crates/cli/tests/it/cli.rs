@@ -1,6 +1,6 @@
 //! The Done-when list of the core issue, run against the real binary.
 
-use crate::support::Sandbox;
+use crate::support::{Sandbox, wizard};
 use serde_json::Value;
 use std::path::Path;
 
@@ -67,33 +67,10 @@ fn each_recommendation_is_flagged_and_fixed() {
     assert_eq!(s.audit()["waived"][0]["waiver"]["reason"], "lab only");
 
     // iSCSI: discovery without auth, and a target open to everyone.
-    let o = s.run(&[
-        "iscsi",
-        "wizard",
-        "--name",
-        "open",
-        "--extent-file",
-        &disk("open.img"),
-        "--size",
-        "1M",
-        "--discovery-auth",
-        "none",
-    ]);
+    let o = s.run(&wizard("open", &disk("open.img"), "1M", &["--discovery-auth", "none"]));
     assert_eq!(o.code, 2, "needs --allow-everyone: {}", o.stderr);
     assert!(!Path::new(&disk("open.img")).exists(), "a refused wizard must not leave its file");
-    s.ok(&[
-        "iscsi",
-        "wizard",
-        "--name",
-        "open",
-        "--extent-file",
-        &disk("open.img"),
-        "--size",
-        "1M",
-        "--discovery-auth",
-        "none",
-        "--allow-everyone",
-    ]);
+    s.ok(&wizard("open", &disk("open.img"), "1M", &["--discovery-auth", "none", "--allow-everyone"]));
     let rules = s.rules();
     for r in ["ISCSI-001", "ISCSI-002", "ISCSI-005", "ISCSI-006"] {
         assert!(rules.contains(&(r.to_string(), "high".to_string())), "{r}: {rules:?}");
@@ -168,83 +145,50 @@ fn bad_input_exits_2_names_the_field_and_changes_no_byte() {
         (vec!["share", "nfs", "add", "--path", "/srv/n", "--host", "a b"], "\"hosts\""),
         (vec!["share", "nfs", "add", "--path", "/srv/n", "--host", "*"], "\"hosts\""),
         (
-            vec![
-                "iscsi",
-                "wizard",
-                "--name",
+            wizard(
                 "t1",
-                "--extent-file",
                 "/tmp/nasguard-never.img",
-                "--size",
                 "1M",
-                "--chap-user",
-                "u",
-                "--chap-secret",
-                "short12345",
-                "--initiator",
-                "iqn.2026-01.a:b",
-            ],
+                &["--chap-user", "u", "--chap-secret", "short12345", "--initiator", "iqn.2026-01.a:b"],
+            ),
             "\"secret\"",
         ),
         (
-            vec![
-                "iscsi",
-                "wizard",
-                "--name",
+            wizard(
                 "t1",
-                "--extent-file",
                 "/tmp/nasguard-never.img",
-                "--size",
                 "1M",
-                "--chap-user",
-                "u",
-                "--chap-secret",
-                "Secret123456",
-                "--peer-user",
-                "p",
-                "--peer-secret",
-                "Secret123456",
-                "--initiator",
-                "iqn.2026-01.a:b",
-            ],
+                &[
+                    "--chap-user",
+                    "u",
+                    "--chap-secret",
+                    "Secret123456",
+                    "--peer-user",
+                    "p",
+                    "--peer-secret",
+                    "Secret123456",
+                    "--initiator",
+                    "iqn.2026-01.a:b",
+                ],
+            ),
             "\"peersecret\"",
         ),
         (
-            vec![
-                "iscsi",
-                "wizard",
-                "--name",
+            wizard(
                 "Bad Name",
-                "--extent-file",
                 "/tmp/nasguard-never.img",
-                "--size",
                 "1M",
-                "--chap-user",
-                "u",
-                "--chap-secret",
-                "Secret123456",
-                "--initiator",
-                "iqn.2026-01.a:b",
-            ],
+                &["--chap-user", "u", "--chap-secret", "Secret123456", "--initiator", "iqn.2026-01.a:b"],
+            ),
             "\"name\"",
         ),
         (
-            vec![
-                "iscsi",
-                "wizard",
-                "--name",
+            wizard(
                 "t1",
-                "--extent-file",
                 "/tmp/nasguard-never.img",
-                "--size",
                 "12Q",
-                "--chap-user",
-                "u",
-                "--chap-secret",
-                "Secret123456",
-                "--initiator",
-                "iqn.2026-01.a:b",
-            ],
+                &["--chap-user", "u", "--chap-secret", "Secret123456", "--initiator", "iqn.2026-01.a:b"],
+            ),
             "\"size\"",
         ),
         (vec!["iscsi", "portal", "add", "listen=not-an-ip"], "\"listen\""),
@@ -275,22 +219,12 @@ fn sarif_and_json_outputs() {
 fn secrets_are_never_printed_back() {
     let s = Sandbox::new();
     let img = s.dir.path().join("d.img");
-    s.ok(&[
-        "iscsi",
-        "wizard",
-        "--name",
+    s.ok(&wizard(
         "disk1",
-        "--extent-file",
         img.to_str().unwrap(),
-        "--size",
         "1M",
-        "--chap-user",
-        "u1",
-        "--chap-secret",
-        "Secret123456",
-        "--initiator",
-        "iqn.2026-01.test:c1",
-    ]);
+        &["--chap-user", "u1", "--chap-secret", "Secret123456", "--initiator", "iqn.2026-01.test:c1"],
+    ));
     for args in [vec!["--json", "iscsi", "auth", "list"], vec!["iscsi", "auth", "show", "1"], vec!["--json", "log"]] {
         let out = s.ok(&args);
         assert!(!out.contains("Secret123456"), "{args:?}: {out}");

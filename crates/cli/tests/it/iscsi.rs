@@ -1,6 +1,6 @@
 //! iSCSI with the real tgtd and libiscsi's iscsi-inq / iscsi-ls.
 
-use crate::support::{Sandbox, client, have};
+use crate::support::{Sandbox, client, have, wizard};
 
 const SECRET: &str = "ChapSecret12";
 const ALLOWED: &str = "iqn.2026-01.test.nasguard:allowed";
@@ -12,24 +12,12 @@ fn wizard_target_needs_chap_and_a_listed_initiator() {
     }
     let s = Sandbox::with_port_base(10000);
     let img = s.path("disk1.img");
-    s.ok(&[
-        "iscsi",
-        "wizard",
-        "--name",
+    s.ok(&wizard(
         "disk1",
-        "--extent-file",
         img.to_str().unwrap(),
-        "--size",
         "16M",
-        "--chap-user",
-        "initiator1",
-        "--chap-secret",
-        SECRET,
-        "--initiator",
-        ALLOWED,
-        "--network",
-        "127.0.0.0/8",
-    ]);
+        &["--chap-user", "initiator1", "--chap-secret", SECRET, "--initiator", ALLOWED, "--network", "127.0.0.0/8"],
+    ));
     s.ok(&["apply"]);
     s.ok(&["service", "start", "iscsi"]);
     let portal = format!("127.0.0.1:{}", s.port_base + 3260);

@@ -1,7 +1,7 @@
 //! `nasguard scan` against the real daemons, cross-checked with nmap and
 //! ssh-audit, and against hostile listeners.
 
-use crate::support::{Sandbox, client, have};
+use crate::support::{Sandbox, client, have, wizard};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -198,22 +198,12 @@ fn iscsi_discovery_and_target_logins_agree_with_iscsi_ls() {
     let s = Sandbox::with_port_base(17000);
     let img = |n: &str| s.path(n).to_string_lossy().into_owned();
     // One target behind discovery CHAP and target CHAP.
-    s.ok(&[
-        "iscsi",
-        "wizard",
-        "--name",
+    s.ok(&wizard(
         "locked",
-        "--extent-file",
         &img("l.img"),
-        "--size",
         "1M",
-        "--chap-user",
-        "u1",
-        "--chap-secret",
-        "Secret123456",
-        "--initiator",
-        "iqn.2026-11.org.nasguard:probe",
-    ]);
+        &["--chap-user", "u1", "--chap-secret", "Secret123456", "--initiator", "iqn.2026-11.org.nasguard:probe"],
+    ));
     s.ok(&["apply"]);
     s.ok(&["service", "start", "iscsi"]);
     let url = format!("iscsi://127.0.0.1:{}", s.port_base + 3260);
@@ -229,21 +219,12 @@ fn iscsi_discovery_and_target_logins_agree_with_iscsi_ls() {
 
     // Discovery opened, and a second target without CHAP.
     s.ok(&["iscsi", "portal", "set", "1", "discovery_authmethod=NONE", "discovery_authgroup="]);
-    s.ok(&[
-        "iscsi",
-        "wizard",
-        "--name",
+    s.ok(&wizard(
         "open",
-        "--extent-file",
         &img("o.img"),
-        "--size",
         "1M",
-        "--discovery-auth",
-        "none",
-        "--portal",
-        "127.0.0.2",
-        "--allow-everyone",
-    ]);
+        &["--discovery-auth", "none", "--portal", "127.0.0.2", "--allow-everyone"],
+    ));
     s.ok(&["apply"]);
     let (_, v) = scan(&s, &[&url]);
     let obs = &v["targets"][0]["observed"]["iscsi"];

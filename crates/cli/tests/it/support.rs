@@ -163,3 +163,10 @@ pub fn client(program: &str, args: &[&str]) -> (i32, String) {
         format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)),
     )
 }
+
+/// `iscsi wizard --name NAME --extent-file FILE --size SIZE REST...`.
+pub fn wizard<'a>(name: &'a str, extent_file: &'a str, size: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["iscsi", "wizard", "--name", name, "--extent-file", extent_file, "--size", size];
+    args.extend_from_slice(rest);
+    args
+}

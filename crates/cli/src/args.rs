@@ -80,6 +80,65 @@ or above --fail-on; 1 findings at or above it; 2 usage error; 3 a target could n
     /// Read a machine's existing config files into the store (each service whose files exist);
     /// what the model cannot hold is listed.
     Import(ImportArgs),
+    /// Serve the REST API (/api/v1, OpenAPI at /api/v1/openapi.json), the web UI and /metrics.
+    #[command(long_about = "Serve the REST API (/api/v1, its OpenAPI document at /api/v1/openapi.json), the web UI \
+and Prometheus metrics (/metrics) from this state directory.\n\nThere is no default password: with no admin yet, \
+serve prints a one-time setup link; or create one first with `nasguard admin create NAME`. API clients send \
+`Authorization: Bearer TOKEN` with a token from `nasguard token create`. The server speaks plain HTTP: keep it on \
+loopback, or put it behind an HTTPS reverse proxy and pass --secure-cookies.")]
+    Serve(ServeArgs),
+    /// Web UI and API administrators (passwords hashed with Argon2id).
+    #[command(subcommand)]
+    Admin(AdminCmd),
+    /// API tokens for `Authorization: Bearer` (shown once, stored hashed).
+    #[command(subcommand)]
+    Token(TokenCmd),
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Mark the session cookie Secure (when an HTTPS proxy is in front).
+    #[arg(long)]
+    pub secure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+pub enum AdminCmd {
+    /// Create an administrator. The password is read from --password-file (or `-` for stdin).
+    Create {
+        name: String,
+        /// File whose first line is the password; `-` reads stdin.
+        #[arg(long, default_value = "-")]
+        password_file: PathBuf,
+    },
+    /// Set an administrator's password.
+    Passwd {
+        name: String,
+        #[arg(long, default_value = "-")]
+        password_file: PathBuf,
+    },
+    /// List administrators.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum TokenCmd {
+    /// Create an API token for ADMIN; it is printed once and stored only as a hash.
+    Create {
+        /// The administrator the token acts as.
+        #[arg(long)]
+        admin: String,
+        /// A label to recognise it by (e.g. "prometheus", "ci").
+        #[arg(long, default_value = "api")]
+        name: String,
+    },
+    /// List tokens (never their values).
+    List,
+    /// Revoke a token by id.
+    Revoke { id: i64 },
 }
 
 #[derive(Args)]

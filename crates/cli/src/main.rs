@@ -295,6 +295,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             done(json, "imported", c)
         }
+        Command::Serve(a) => serve(&cli, a),
+        Command::Admin(cmd) => admin(&cli, cmd),
+        Command::Token(cmd) => token(&cli, cmd),
         Command::Rules => {
             let rules: Vec<_> = nasguard_policy::catalog().iter().map(|r| r.info).collect();
             if json {
@@ -453,7 +456,6 @@ fn iscsi(cli: &Cli, cmd: &IscsiCmd) -> anyhow::Result<ExitCode> {
     let mut ng = open(cli)?;
     match cmd {
         IscsiCmd::Wizard(a) => {
-            let portal = if a.portal.is_empty() { vec![ng.store().deployment()?.bind] } else { a.portal.clone() };
             let secret = |s: &Option<String>| s.clone().map(nasguard_model::Secret::new);
             let input = WizardInput {
                 name: a.name.clone(),
@@ -463,7 +465,7 @@ fn iscsi(cli: &Cli, cmd: &IscsiCmd) -> anyhow::Result<ExitCode> {
                     OpsError::Invalid(nasguard_model::ValidationErrors::single("iscsi wizard", "size", m))
                 })?,
                 blocksize: a.blocksize,
-                portal,
+                portal: a.portal.clone(),
                 discovery_auth: a.discovery_auth.0,
                 chap_user: a.chap_user.clone(),
                 chap_secret: secret(&a.chap_secret.clone().or_else(|| std::env::var("NASGUARD_CHAP_SECRET").ok())),
@@ -614,6 +616,87 @@ fn service(cli: &Cli, a: &ServiceArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn serve(cli: &Cli, a: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let (state, setup) = nasguard_server::prepare(&cli.state_dir, a.secure_cookies)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(a.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", a.listen))?;
+        let addr = listener.local_addr()?;
+        println!("nasguard serving http://{addr}/ (API: http://{addr}/api/v1/openapi.json)");
+        if let Some(token) = setup {
+            println!("No administrator yet. Open this one-time link to create one:");
+            println!("  http://{addr}/setup?token={token}");
+            println!("(or stop here and run `nasguard admin create NAME`)");
+        }
+        if !addr.ip().is_loopback() && !a.secure_cookies {
+            eprintln!(
+                "warning: listening on {addr} over plain HTTP: passwords and tokens cross the network in clear. \
+                 Put an HTTPS proxy in front and pass --secure-cookies, or listen on 127.0.0.1."
+            );
+        }
+        nasguard_server::serve(listener, state).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn admin(cli: &Cli, cmd: &AdminCmd) -> anyhow::Result<ExitCode> {
+    let ng = open(cli)?;
+    match cmd {
+        AdminCmd::Create { name, password_file } => {
+            ng.admin_create(name, &read_secret_file(password_file)?)?;
+            println!(
+                "administrator {name:?} created. Log in with `nasguard serve`, or make an API token: nasguard token create --admin {name}"
+            );
+        }
+        AdminCmd::Passwd { name, password_file } => {
+            ng.admin_password_set(name, &read_secret_file(password_file)?)?;
+            println!("password of {name:?} changed");
+        }
+        AdminCmd::List => {
+            let admins = ng.admins()?;
+            if cli.json {
+                return show(true, &serde_json::to_value(admins)?);
+            }
+            for a in admins {
+                println!("{a}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn token(cli: &Cli, cmd: &TokenCmd) -> anyhow::Result<ExitCode> {
+    let ng = open(cli)?;
+    match cmd {
+        TokenCmd::Create { admin, name } => {
+            let (id, token) = ng.token_create(admin, name)?;
+            if cli.json {
+                return show(true, &serde_json::json!({"id": id, "token": token}));
+            }
+            println!("{token}");
+            eprintln!(
+                "token {id} ({name}) for {admin}: shown once, stored only as a hash. Send it as `Authorization: Bearer TOKEN`."
+            );
+        }
+        TokenCmd::List => {
+            let tokens = ng.tokens()?;
+            if cli.json {
+                return show(true, &serde_json::to_value(tokens)?);
+            }
+            for t in tokens {
+                println!("{:<4} {:<20} {:<16} {}", t.id, t.name, t.admin, t.created);
+            }
+        }
+        TokenCmd::Revoke { id } => {
+            ng.token_revoke(*id)?;
+            println!("token {id} revoked");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read_secret_file(path: &std::path::Path) -> anyhow::Result<String> {

@@ -32,6 +32,7 @@ pub type Result<T> = std::result::Result<T, DaemonError>;
 
 /// What a supervisor reports about one service.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Status {
     pub service: Service,
     pub running: bool,

@@ -157,6 +157,99 @@ pub fn apply_assignments<T: Serialize + DeserializeOwned + Clone>(
     }
 }
 
+/// Sets the fields named in a JSON object (the REST API's bodies); all or
+/// nothing, each error naming its field.
+pub fn apply_json<T: Serialize + DeserializeOwned + Clone>(
+    obj: &mut T,
+    object: &str,
+    patch: &Map<String, Value>,
+) -> Result<(), ValidationErrors> {
+    let Ok(Value::Object(mut map)) = serde_json::to_value(&*obj) else {
+        return Err(ValidationErrors::single(object, "body", "cannot be set"));
+    };
+    let mut errors = vec![];
+    for (field, value) in patch {
+        if field == "id" || !map.contains_key(field) {
+            let names: Vec<&String> = map.keys().filter(|k| *k != "id").collect();
+            let names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+            errors.push(crate::ValidationError::new(
+                object,
+                field.clone(),
+                format!("is not a field; the fields are: {}", names.join(", ")),
+            ));
+            continue;
+        }
+        // Each field on its own first, so the error names it.
+        let mut one = map.clone();
+        one.insert(field.clone(), value.clone());
+        match serde_json::from_value::<T>(Value::Object(one)) {
+            Ok(_) => {
+                map.insert(field.clone(), value.clone());
+            }
+            Err(e) => errors.push(crate::ValidationError::new(object, field.clone(), clean_serde_error(&e))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ValidationErrors(errors));
+    }
+    match serde_json::from_value::<T>(Value::Object(map)) {
+        Ok(v) => {
+            *obj = v;
+            Ok(())
+        }
+        Err(e) => Err(ValidationErrors::single(object, "body", clean_serde_error(&e))),
+    }
+}
+
+/// serde's message without its "at line 1 column 2" position (meaningless
+/// for a value built in memory).
+fn clean_serde_error(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s.get(..i).unwrap_or(&s).to_string(),
+        None => s,
+    }
+}
+
+/// A change to an object's fields: `FIELD=VALUE` text (CLI, web forms) or
+/// a JSON object (REST API).
+#[derive(Debug, Clone, Copy)]
+pub enum Edit<'a> {
+    Assignments(&'a [String]),
+    Json(&'a Map<String, Value>),
+}
+
+impl<'a> From<&'a [String]> for Edit<'a> {
+    fn from(a: &'a [String]) -> Self {
+        Edit::Assignments(a)
+    }
+}
+
+impl<'a> From<&'a Vec<String>> for Edit<'a> {
+    fn from(a: &'a Vec<String>) -> Self {
+        Edit::Assignments(a)
+    }
+}
+
+impl<'a> From<&'a Map<String, Value>> for Edit<'a> {
+    fn from(m: &'a Map<String, Value>) -> Self {
+        Edit::Json(m)
+    }
+}
+
+impl Edit<'_> {
+    pub fn apply<T: Serialize + DeserializeOwned + Clone>(
+        self,
+        obj: &mut T,
+        object: &str,
+    ) -> Result<(), ValidationErrors> {
+        match self {
+            Edit::Assignments(a) => apply_assignments(obj, object, a),
+            Edit::Json(m) => apply_json(obj, object, m),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +289,21 @@ mod tests {
         assert!(err.0[0].message.contains("netbiosname"));
         let err = apply_assignments(&mut s, "smb", &["bindip=999.1.1.1".into()]).unwrap_err();
         assert_eq!(err.0[0].field, "bindip");
+    }
+
+    #[test]
+    fn json_patches_name_the_field_and_change_nothing() {
+        let mut s = SmbService::default();
+        let before = s.clone();
+        let patch = serde_json::json!({"ntlmv1_auth": true, "minimum_protocol": "SMB9", "bogus": 1});
+        let err = apply_json(&mut s, "smb", patch.as_object().unwrap()).unwrap_err();
+        let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["bogus", "minimum_protocol"]);
+        assert!(!err.0[1].message.contains("line 1"), "{}", err.0[1].message);
+        assert_eq!(s, before);
+        let patch = serde_json::json!({"ntlmv1_auth": true, "minimum_protocol": "SMB1"});
+        apply_json(&mut s, "smb", patch.as_object().unwrap()).unwrap();
+        assert!(s.ntlmv1_auth);
+        assert_eq!(s.minimum_protocol, MinProtocol::Smb1);
     }
 }

@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use std::net::IpAddr;
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct IscsiGlobal {
     /// Prefix of every target name that is not a full IQN.
@@ -28,6 +29,7 @@ impl Default for IscsiGlobal {
 
 /// CHAP choice for discovery (portal) and for targets.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AuthMethod {
     /// No authentication (ISCSI-001 / ISCSI-002).
@@ -38,8 +40,10 @@ pub enum AuthMethod {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "ListenSpec")]
 pub struct PortalListen {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub ip: IpAddr,
     /// `None`: the global `listen_port`.
     pub port: Option<u16>,
@@ -78,6 +82,7 @@ impl PortalListen {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Portal {
     pub id: u32,
@@ -92,6 +97,7 @@ pub struct Portal {
 
 /// One CHAP credential of an auth group (TrueNAS `iscsi.auth`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Auth {
     pub id: u32,
@@ -106,6 +112,7 @@ pub struct Auth {
 
 /// TrueNAS `iscsi.initiator`: which initiators and networks may log in.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct InitiatorGroup {
     pub id: u32,
@@ -113,12 +120,14 @@ pub struct InitiatorGroup {
     /// Initiator IQNs. Empty = every initiator (ISCSI-005).
     pub initiators: Vec<String>,
     /// Authorized networks. Empty = every network (ISCSI-006).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub auth_network: Vec<IpNet>,
     /// Both lists empty is accepted only when this is set.
     pub allow_everyone: bool,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct TargetGroup {
     /// Portal id.
@@ -131,6 +140,7 @@ pub struct TargetGroup {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Target {
     pub id: u32,
@@ -142,6 +152,7 @@ pub struct Target {
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ExtentType {
     #[default]
@@ -150,6 +161,7 @@ pub enum ExtentType {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Extent {
     pub id: u32,
@@ -197,6 +209,7 @@ impl Default for Extent {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct TargetExtent {
     pub id: u32,
@@ -206,6 +219,7 @@ pub struct TargetExtent {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct IscsiConfig {
     pub global: IscsiGlobal,

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 /// Site facts the admin records that are not daemon settings.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Site {
     /// Users approved as members of the SMB `admin_group` (SMB-006).
@@ -41,6 +42,7 @@ pub struct Site {
 
 /// A local account the services use.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct User {
     pub name: String,
@@ -55,6 +57,7 @@ pub struct User {
 /// An accepted risk: silences one rule on one object (or `*`), with a
 /// reason, until an optional expiry date (`YYYY-MM-DD`, inclusive).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Waiver {
     pub rule: String,
@@ -80,6 +83,7 @@ pub fn iso_date(s: &str) -> Result<(), String> {
 
 /// The whole desired configuration: what the store holds at one revision.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub smb: smb::SmbService,
@@ -93,6 +97,7 @@ pub struct Config {
 
 /// The four services.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Service {
     Smb,

@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use std::net::IpAddr;
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum NfsProtocol {
     Nfsv3,
@@ -17,6 +18,7 @@ pub enum NfsProtocol {
 
 /// Per-share security flavour. TrueNAS `security`.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum NfsSecurity {
     Sys,
@@ -28,6 +30,7 @@ pub enum NfsSecurity {
 /// The NFS service (TrueNAS `nfs.config`). TrueNAS's security guidance is to
 /// keep these at their defaults (NFS-008).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct NfsService {
     /// Number of nfsd threads; `None` = automatic.
@@ -35,6 +38,7 @@ pub struct NfsService {
     pub protocols: Vec<NfsProtocol>,
     pub v4_krb: bool,
     pub v4_domain: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub bindip: Vec<IpAddr>,
     pub mountd_port: Option<u16>,
     pub rpcstatd_port: Option<u16>,
@@ -99,12 +103,14 @@ impl NfsService {
 
 /// An NFS share (TrueNAS `sharing.nfs`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct NfsShare {
     pub id: u32,
     pub path: String,
     pub comment: String,
     /// Authorized networks (CIDR).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub networks: Vec<IpNet>,
     /// Authorized hosts and IP addresses (names, `*.domain`, `@netgroup`).
     pub hosts: Vec<String>,

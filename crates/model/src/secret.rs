@@ -80,3 +80,15 @@ mod tests {
         assert_eq!(serde_json::to_string(&Secret::default()).unwrap(), "\"\"");
     }
 }
+
+/// In the OpenAPI document a secret is a string (write-only in effect: it
+/// is always read back masked).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Secret {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <String as utoipa::PartialSchema>::schema()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Secret {}

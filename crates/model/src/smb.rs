@@ -10,6 +10,7 @@ use std::net::IpAddr;
 
 /// Lowest SMB dialect the server accepts. TrueNAS `minimum_protocol`.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MinProtocol {
     /// SMB1 / NT1: insecure (SMB-001).
@@ -21,6 +22,7 @@ pub enum MinProtocol {
 
 /// Transport encryption. TrueNAS `encryption`.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SmbEncryption {
     #[default]
@@ -45,6 +47,7 @@ impl SmbEncryption {
 /// `server signing`. First-class here (an auxiliary parameter in TrueNAS);
 /// `MANDATORY` by default, as TrueNAS's security recommendations ask.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ServerSigning {
     Default,
@@ -54,6 +57,7 @@ pub enum ServerSigning {
 
 /// The SMB service (TrueNAS `smb.config`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct SmbService {
     pub netbiosname: String,
@@ -73,6 +77,7 @@ pub struct SmbService {
     pub multichannel: bool,
     pub encryption: SmbEncryption,
     pub server_signing: ServerSigning,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub bindip: Vec<IpAddr>,
     /// Auxiliary parameters: `key = value` lines for `[global]`.
     pub smb_options: String,
@@ -107,6 +112,7 @@ impl Default for SmbService {
 /// Share presets. TrueNAS `purpose`; each sets the Samba parameters
 /// TrueNAS sets for it (see [`SmbShare::purpose_parameters`]).
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SmbPurpose {
     /// No preset: every field customised (SMB-007 flags it).
@@ -160,6 +166,7 @@ impl SmbPurpose {
 
 /// An SMB share (TrueNAS `sharing.smb`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct SmbShare {
     pub id: u32,

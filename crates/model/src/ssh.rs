@@ -8,6 +8,7 @@ use std::net::IpAddr;
 
 /// TrueNAS `weak_ciphers`.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum WeakCipher {
     #[serde(rename = "AES128-CBC")]
     Aes128Cbc,
@@ -17,9 +18,11 @@ pub enum WeakCipher {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct SshService {
     pub tcpport: u16,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub bindip: Vec<IpAddr>,
     /// "Log in as Root with Password" (SSH-001). False renders `PermitRootLogin no`.
     pub rootlogin: bool,

@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use nasguard_model::Service;
+use nasguard_model::fields::Edit;
 use nasguard_ops::Nasguard;
 use nasguard_store::Deployment;
 use std::process::Command;
@@ -34,8 +35,8 @@ fn main() {
     for i in 0..ROUNDS {
         let proto = if i % 2 == 0 { "SMB3" } else { "SMB2" };
         let fwd = if i % 2 == 0 { "true" } else { "false" };
-        ng.set_service(Service::Smb, &[format!("minimum_protocol={proto}")]).unwrap();
-        ng.set_service(Service::Ssh, &[format!("tcpfwd={fwd}")]).unwrap();
+        ng.set_service(Service::Smb, Edit::Assignments(&[format!("minimum_protocol={proto}")])).unwrap();
+        ng.set_service(Service::Ssh, Edit::Assignments(&[format!("tcpfwd={fwd}")])).unwrap();
         let t = Instant::now();
         let report = ng.apply(false).unwrap();
         apply += t.elapsed();

@@ -21,8 +21,10 @@ use std::time::Duration;
 pub const DEFAULT_PORT_BASE: u16 = 20000;
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FileChange {
     pub service: Service,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub path: PathBuf,
     pub changed: bool,
     /// Unified diff (empty when unchanged).
@@ -30,6 +32,7 @@ pub struct FileChange {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplyReport {
     pub revision: i64,
     pub dry_run: bool,
@@ -40,12 +43,14 @@ pub struct ApplyReport {
 
 /// What `status` shows: which revision the files on disk come from.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Applied {
     pub revision: i64,
     pub at: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceStatus {
     #[serde(flatten)]
     pub status: Status,
@@ -53,6 +58,7 @@ pub struct ServiceStatus {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusReport {
     pub mode: String,
     pub revision: i64,
@@ -113,8 +119,25 @@ impl Nasguard {
         Ok((snap.revision, files))
     }
 
-    /// The whole apply (see the module docs).
+    /// The whole apply (see the module docs), recorded in the audit log
+    /// with its outcome (a dry run changes nothing and is not recorded).
     pub fn apply(&mut self, dry_run: bool) -> Result<ApplyReport> {
+        let result = self.apply_files(dry_run);
+        if !dry_run {
+            let (action, detail) = match &result {
+                Ok(r) => {
+                    let changed: Vec<String> =
+                        r.files.iter().filter(|f| f.changed).map(|f| f.path.display().to_string()).collect();
+                    ("apply", format!("revision {}; changed: {}", r.revision, changed.join(", ")))
+                }
+                Err(e) => ("apply failed", e.to_string()),
+            };
+            self.record(action, &detail)?;
+        }
+        result
+    }
+
+    fn apply_files(&mut self, dry_run: bool) -> Result<ApplyReport> {
         let layout = self.layout()?;
         let (revision, rendered) = self.rendered()?;
         let mut changes = vec![];
@@ -214,6 +237,16 @@ impl Nasguard {
 
     /// `service start|stop|restart|reload SERVICE`.
     pub fn service(&mut self, action: &str, service: Service) -> Result<Status> {
+        let result = self.control(action, service);
+        let detail = match &result {
+            Ok(_) => service.to_string(),
+            Err(e) => format!("{service} failed: {e}"),
+        };
+        self.record(&format!("service {action}"), &detail)?;
+        result
+    }
+
+    fn control(&mut self, action: &str, service: Service) -> Result<Status> {
         let sup = self.supervisor()?;
         match action {
             "start" => {

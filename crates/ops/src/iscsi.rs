@@ -3,7 +3,7 @@
 //! file) and the per-object commands.
 
 use crate::{Changed, Nasguard, OpsError, Result};
-use nasguard_model::fields::apply_assignments;
+use nasguard_model::fields::Edit;
 use nasguard_model::iscsi::{
     Auth, AuthMethod, Extent, ExtentType, InitiatorGroup, IscsiConfig, Portal, PortalListen, Target, TargetExtent,
     TargetGroup,
@@ -16,6 +16,7 @@ use std::path::PathBuf;
 /// What the wizard asks for (TrueNAS's wizard steps: target, extent,
 /// portal with discovery auth, initiators and networks).
 #[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct WizardInput {
     pub name: String,
@@ -32,11 +33,13 @@ pub struct WizardInput {
     pub peer_user: Option<String>,
     pub peer_secret: Option<Secret>,
     pub initiators: Vec<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub networks: Vec<ipnet::IpNet>,
     pub allow_everyone: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WizardResult {
     pub target: u32,
     pub iqn: String,
@@ -149,7 +152,13 @@ pub const KINDS: [&str; 6] = ["portal", "auth", "initiator", "target", "extent",
 impl Nasguard {
     /// The wizard: all objects in one transaction, and the extent's sparse
     /// file, or nothing at all.
+    /// With no portal given, the portal listens where the deployment binds.
     pub fn iscsi_wizard(&mut self, input: &WizardInput) -> Result<Changed<WizardResult>> {
+        let mut input = input.clone();
+        if input.portal.is_empty() {
+            input.portal = vec![self.store().deployment()?.bind];
+        }
+        let input = &input;
         if input.size == 0 {
             return Err(invalid("iscsi wizard", "size", "must be more than 0"));
         }
@@ -186,7 +195,8 @@ impl Nasguard {
         }
     }
 
-    pub fn iscsi_add(&mut self, kind: &str, assignments: &[String]) -> Result<Changed<u32>> {
+    pub fn iscsi_add<'e>(&mut self, kind: &str, edit: impl Into<Edit<'e>>) -> Result<Changed<u32>> {
+        let assignments = edit.into();
         self.change(&format!("iscsi {kind} add"), |cfg| {
             let c = &mut cfg.iscsi;
             Ok(match kind {
@@ -214,7 +224,8 @@ impl Nasguard {
         })
     }
 
-    pub fn iscsi_set(&mut self, kind: &str, id: u32, assignments: &[String]) -> Result<Changed<()>> {
+    pub fn iscsi_set<'e>(&mut self, kind: &str, id: u32, edit: impl Into<Edit<'e>>) -> Result<Changed<()>> {
+        let assignments = edit.into();
         self.change(&format!("iscsi {kind} set {id}"), |cfg| {
             let c = &mut cfg.iscsi;
             match kind {
@@ -277,12 +288,12 @@ fn keep_secrets(new: &mut Auth, old: &Auth) {
 fn add<T: Serialize + serde::de::DeserializeOwned + Clone + Default>(
     list: &mut Vec<T>,
     object: &str,
-    assignments: &[String],
+    assignments: Edit,
     id_of: fn(&T) -> u32,
     set_id: impl Fn(&mut T, u32),
 ) -> Result<u32> {
     let mut item = T::default();
-    apply_assignments(&mut item, object, assignments)?;
+    assignments.apply(&mut item, object)?;
     let id = next_id(list, id_of);
     set_id(&mut item, id);
     list.push(item);
@@ -293,12 +304,12 @@ fn set<T: Serialize + serde::de::DeserializeOwned + Clone>(
     list: &mut [T],
     object: &str,
     id: u32,
-    assignments: &[String],
+    assignments: Edit,
     id_of: fn(&T) -> u32,
 ) -> Result<()> {
     let item =
         list.iter_mut().find(|x| id_of(x) == id).ok_or_else(|| OpsError::NotFound(format!("no {object} {id}")))?;
-    apply_assignments(item, object, assignments)?;
+    assignments.apply(item, object)?;
     Ok(())
 }
 

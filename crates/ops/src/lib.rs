@@ -6,6 +6,7 @@
 //! auxiliary lines onto fields), `validate`, then commit as one store
 //! transaction. Any error leaves the store untouched.
 
+mod accounts;
 mod apply;
 mod configdir;
 mod facts;
@@ -14,6 +15,7 @@ mod live;
 pub mod scan;
 mod users;
 
+pub use accounts::{MIN_PASSWORD_LEN, SESSION_SECONDS, TOKEN_PREFIX, random_token};
 pub use apply::{Applied, ApplyReport, FileChange, ServiceStatus, StatusReport, read_ids};
 pub use configdir::{FsFiles, Scanned, audit_config_dir, scan};
 pub use facts::read_facts;
@@ -21,7 +23,7 @@ pub use iscsi::{KINDS as ISCSI_KINDS, WizardInput, WizardResult, parse_size};
 pub use live::{Drift, LiveAudit};
 pub use users::UserInput;
 
-use nasguard_model::fields::apply_assignments;
+use nasguard_model::fields::Edit;
 use nasguard_model::nfs::NfsShare;
 use nasguard_model::smb::SmbShare;
 use nasguard_model::{Config, Service, ValidationErrors, Waiver, next_id};
@@ -128,13 +130,14 @@ impl Nasguard {
     }
 
     /// `config set SERVICE FIELD=VALUE...`.
-    pub fn set_service(&mut self, service: Service, assignments: &[String]) -> Result<Changed<()>> {
+    pub fn set_service<'e>(&mut self, service: Service, edit: impl Into<Edit<'e>>) -> Result<Changed<()>> {
+        let edit = edit.into();
         self.change(&format!("config set {service}"), |cfg| {
             match service {
-                Service::Smb => apply_assignments(&mut cfg.smb, "smb", assignments)?,
-                Service::Nfs => apply_assignments(&mut cfg.nfs, "nfs", assignments)?,
-                Service::Ssh => apply_assignments(&mut cfg.ssh, "ssh", assignments)?,
-                Service::Iscsi => apply_assignments(&mut cfg.iscsi.global, "iscsi global", assignments)?,
+                Service::Smb => edit.apply(&mut cfg.smb, "smb")?,
+                Service::Nfs => edit.apply(&mut cfg.nfs, "nfs")?,
+                Service::Ssh => edit.apply(&mut cfg.ssh, "ssh")?,
+                Service::Iscsi => edit.apply(&mut cfg.iscsi.global, "iscsi global")?,
             }
             Ok(())
         })
@@ -149,10 +152,11 @@ impl Nasguard {
         })
     }
 
-    pub fn smb_share_set(&mut self, key: &str, assignments: &[String]) -> Result<Changed<()>> {
+    pub fn smb_share_set<'e>(&mut self, key: &str, edit: impl Into<Edit<'e>>) -> Result<Changed<()>> {
+        let edit = edit.into();
         self.change(&format!("smb share set {key}"), |cfg| {
             let share = find_smb(cfg, key)?;
-            apply_assignments(share, "smb share", assignments)?;
+            edit.apply(share, "smb share")?;
             Ok(())
         })
     }
@@ -174,10 +178,11 @@ impl Nasguard {
         })
     }
 
-    pub fn nfs_share_set(&mut self, key: &str, assignments: &[String]) -> Result<Changed<()>> {
+    pub fn nfs_share_set<'e>(&mut self, key: &str, edit: impl Into<Edit<'e>>) -> Result<Changed<()>> {
+        let edit = edit.into();
         self.change(&format!("nfs share set {key}"), |cfg| {
             let share = find_nfs(cfg, key)?;
-            apply_assignments(share, "nfs share", assignments)?;
+            edit.apply(share, "nfs share")?;
             Ok(())
         })
     }

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 /// One place where the stored config and the wire disagree.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Drift {
     pub rule: String,
     pub service: Service,

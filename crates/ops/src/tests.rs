@@ -1,4 +1,5 @@
 use super::*;
+use nasguard_model::fields::Edit;
 use nasguard_model::smb::SmbShare;
 use proptest::prelude::*;
 
@@ -42,7 +43,7 @@ proptest! {
     fn random_aux_parameters_are_all_or_nothing(text in "([a-z ]{1,12}=[a-z0-9 \\\\\\[\\]]{0,8}\\n?){0,3}|\\PC{0,20}") {
         let (_d, mut ng) = fresh();
         let before = ng.snapshot().unwrap();
-        match ng.set_service(nasguard_model::Service::Smb, &[format!("smb_options={text}")]) {
+        match ng.set_service(nasguard_model::Service::Smb, Edit::Assignments(&[format!("smb_options={text}")])) {
             Ok(_) => {
                 let opts = ng.snapshot().unwrap().config.smb.smb_options;
                 prop_assert!(!opts.lines().any(|l| l.trim_start().starts_with('[')));
@@ -83,7 +84,8 @@ fn wizard_is_all_or_nothing() {
 #[test]
 fn fix_all_leaves_info_notes() {
     let (_d, mut ng) = fresh();
-    ng.set_service(nasguard_model::Service::Ssh, &["rootlogin=true".into(), "tcpfwd=true".into()]).unwrap();
+    ng.set_service(nasguard_model::Service::Ssh, Edit::Assignments(&["rootlogin=true".into(), "tcpfwd=true".into()]))
+        .unwrap();
     let fixed = ng.fix(&[], false).unwrap();
     assert_eq!(fixed.value.len(), 2);
     let report = ng.audit().unwrap();

@@ -4,6 +4,7 @@ use std::fmt;
 
 /// How bad a finding is. Ordered: `Info < Low < ... < Critical`.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -40,6 +41,7 @@ impl fmt::Display for Severity {
 
 /// Where the evidence for a finding came from.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Evidence {
     /// The stored model or a config file.
@@ -50,6 +52,7 @@ pub enum Evidence {
 
 /// One finding: the JSON contract of `audit` and `scan`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     pub rule: String,
     pub severity: Severity,
@@ -68,6 +71,7 @@ pub struct Finding {
 
 /// A file and line (line 0: the file as a whole, e.g. a default value).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Location {
     pub file: String,
     pub line: usize,

@@ -11,6 +11,7 @@ pub fn covers(w: &Waiver, f: &Finding, today: &str) -> bool {
 
 /// A finding a waiver silenced, shown apart in the output.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Waived {
     #[serde(flatten)]
     pub finding: Finding,

@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 
 /// The result of one audit or scan.
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Report {
     pub findings: Vec<Finding>,
     pub waived: Vec<Waived>,
@@ -19,6 +20,7 @@ pub struct Report {
 }
 
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Summary {
     pub total: usize,
     pub by_severity: BTreeMap<Severity, usize>,

@@ -14,6 +14,7 @@
 //! serde form) with their kind and id as the key: the model is the schema,
 //! migrations only shape the tables around it.
 
+mod accounts;
 mod crypto;
 mod schema;
 
@@ -25,6 +26,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use accounts::{Event, Session, TokenInfo};
 pub use crypto::KEY_FILE;
 
 pub const DB_FILE: &str = "nasguard.db";
@@ -89,7 +91,7 @@ pub struct Snapshot {
 }
 
 pub struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
     key: crypto::Key,
     dir: PathBuf,
 }
@@ -98,7 +100,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Io { path: path.to_path_buf(), source }
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     let t = time::OffsetDateTime::now_utc();
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| t.unix_timestamp().to_string())
 }

@@ -6,8 +6,9 @@ use rusqlite_migration::{M, Migrations};
 use std::path::Path;
 use std::time::Duration;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
      CREATE TABLE objects (
          kind TEXT NOT NULL,
          id INTEGER NOT NULL,
@@ -28,7 +29,35 @@ const MIGRATIONS: &[M<'static>] = &[M::up(
          new TEXT
      );
      CREATE INDEX audit_log_rev ON audit_log(rev);",
-)];
+    ),
+    // The server's accounts: admins (Argon2id PHC strings), API tokens and
+    // sessions (SHA-256 of the random token; the token itself is never
+    // stored), and events that are not config revisions (logins, applies,
+    // service control) for the audit log.
+    M::up(
+        "CREATE TABLE admins (name TEXT PRIMARY KEY, password TEXT NOT NULL, created TEXT NOT NULL);
+     CREATE TABLE api_tokens (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         name TEXT NOT NULL,
+         admin TEXT NOT NULL REFERENCES admins(name) ON DELETE CASCADE,
+         hash TEXT NOT NULL UNIQUE,
+         created TEXT NOT NULL
+     );
+     CREATE TABLE sessions (
+         hash TEXT PRIMARY KEY,
+         admin TEXT NOT NULL REFERENCES admins(name) ON DELETE CASCADE,
+         csrf TEXT NOT NULL,
+         expires INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     CREATE TABLE events (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         at TEXT NOT NULL,
+         actor TEXT NOT NULL,
+         action TEXT NOT NULL,
+         detail TEXT NOT NULL
+     );",
+    ),
+];
 
 pub(crate) fn open(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path)?;

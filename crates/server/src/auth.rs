@@ -1,0 +1,176 @@
+//! Who is calling: an API token (`Authorization: Bearer`) or a session
+//! cookie. Every route behind [`require`] needs one; unsafe methods with a
+//! session also need the session's CSRF token (a form field or the
+//! `X-CSRF-Token` header) and a same-origin request.
+
+use crate::error::ApiError;
+use crate::state::{Shared, constant_time_eq};
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+pub const COOKIE: &str = "nasguard_session";
+/// Forms carry the CSRF token in this field; scripts send it as a header.
+pub const CSRF_FIELD: &str = "csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// The largest form body read while looking for the CSRF field.
+const MAX_FORM: usize = 1 << 20;
+
+#[derive(Clone, Debug)]
+pub enum Via {
+    Token,
+    Session { id: String, csrf: String },
+}
+
+/// The authenticated admin of a request.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub admin: String,
+    pub via: Via,
+}
+
+impl Caller {
+    /// How the audit log names the caller: `web:alice` or `api:alice`.
+    pub fn actor(&self) -> String {
+        match self.via {
+            Via::Token => format!("api:{}", self.admin),
+            Via::Session { .. } => format!("web:{}", self.admin),
+        }
+    }
+
+    pub fn csrf(&self) -> &str {
+        match &self.via {
+            Via::Session { csrf, .. } => csrf,
+            Via::Token => "",
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Caller>().cloned().ok_or(ApiError::Unauthorized)
+    }
+}
+
+pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The `Set-Cookie` value of a new session.
+pub fn session_cookie(id: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", nasguard_ops::SESSION_SECONDS)
+}
+
+pub fn clear_cookie(secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}")
+}
+
+async fn identify(state: &Shared, headers: &HeaderMap) -> Result<Option<Caller>, ApiError> {
+    if let Some(auth) = headers.get(header::AUTHORIZATION) {
+        // A wrong token is refused even when a cookie is also sent.
+        let Some(token) = auth.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim) else {
+            return Ok(None);
+        };
+        let token = token.to_string();
+        let admin = state.run("server", move |ng| ng.token_admin(&token)).await?;
+        return Ok(admin.map(|admin| Caller { admin, via: Via::Token }));
+    }
+    let Some(id) = cookie_value(headers, COOKIE).map(String::from) else {
+        return Ok(None);
+    };
+    let lookup = id.clone();
+    let session = state.run("server", move |ng| ng.session(&lookup)).await?;
+    Ok(session.map(|s| Caller { admin: s.admin, via: Via::Session { id, csrf: s.csrf } }))
+}
+
+/// Middleware for every route but login, setup, health and static assets.
+pub async fn require(State(state): State<Shared>, req: Request, next: Next) -> Response {
+    let caller = match identify(&state, req.headers()).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return unauthenticated(req.uri().path()),
+        Err(e) => return e.into_response(),
+    };
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let mut req = req;
+    if unsafe_method && let Via::Session { csrf, .. } = &caller.via {
+        match check_csrf(req, csrf).await {
+            Ok(r) => req = r,
+            Err(e) => return e.into_response(),
+        }
+    }
+    req.extensions_mut().insert(caller);
+    next.run(req).await
+}
+
+fn unauthenticated(path: &str) -> Response {
+    if path.starts_with("/api/") || path == "/metrics" {
+        ApiError::Unauthorized.into_response()
+    } else {
+        Redirect::to("/login").into_response()
+    }
+}
+
+/// Refuses cross-site requests and requests without the session's token.
+/// Returns the request with its body put back.
+async fn check_csrf(req: Request, expected: &str) -> Result<Request, ApiError> {
+    let refuse = |why: &str| ApiError::Forbidden(format!("CSRF check failed: {why}"));
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return Err(refuse("cross-site request"));
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
+        if origin_host != host {
+            return Err(refuse("the Origin is another site"));
+        }
+    }
+    if let Some(sent) = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        return if constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+            Ok(req)
+        } else {
+            Err(refuse("wrong token"))
+        };
+    }
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(refuse("no token (send the X-CSRF-Token header)"));
+    }
+    let (parts, body) = req.into_parts();
+    let bytes: Bytes = axum::body::to_bytes(body, MAX_FORM).await.map_err(|_| refuse("form too large"))?;
+    let sent = form_urlencoded_field(&bytes, CSRF_FIELD);
+    match sent {
+        Some(s) if constant_time_eq(s.as_bytes(), expected.as_bytes()) => {
+            Ok(Request::from_parts(parts, Body::from(bytes)))
+        }
+        Some(_) => Err(refuse("wrong token")),
+        None => Err(refuse("no token in the form")),
+    }
+}
+
+fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}

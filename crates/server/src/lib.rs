@@ -1,0 +1,72 @@
+//! `nasguard serve`: one process serving the REST API (`/api/v1`, with its
+//! OpenAPI document), the web UI and `/metrics` from the same store, through
+//! the same operations as the CLI (`nasguard-ops`). This crate holds no
+//! policy: handlers parse input, call ops, and shape the answer.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod metrics;
+pub mod state;
+pub mod ui;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::middleware;
+use nasguard_ops::Nasguard;
+use state::{AppState, Shared};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Headers on every answer: no framing, no sniffing, no referrer, scripts
+/// and styles only from this origin (the UI has no inline script).
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+                       connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+async fn security_headers(req: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// The whole application over `state`.
+pub fn router(state: Shared) -> Router {
+    let (api_protected, _) = api::protected().split_for_parts();
+    let (api_public, _) = api::public().split_for_parts();
+    let protected = Router::new()
+        .nest("/api/v1", api_protected)
+        .merge(ui::protected())
+        .route("/metrics", axum::routing::get(metrics::render))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::require));
+    let public = Router::new().nest("/api/v1", api_public).merge(ui::public());
+    protected
+        .merge(public)
+        .fallback(ui::not_found)
+        .layer(middleware::from_fn(metrics::track))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// Opens the store of `dir` for serving. With no admin yet, makes the
+/// one-time setup token and returns it.
+pub fn prepare(dir: &Path, secure_cookies: bool) -> Result<(Shared, Option<String>), nasguard_ops::OpsError> {
+    let ng = Nasguard::open(dir, "server")?;
+    let setup = if ng.admin_count()? == 0 { Some(nasguard_ops::random_token()?) } else { None };
+    let state = AppState::new(dir.to_path_buf(), ng, secure_cookies);
+    if let Ok(mut slot) = state.setup_token.lock() {
+        slot.clone_from(&setup);
+    }
+    Ok((Arc::new(state), setup))
+}
+
+/// Serves until the process is stopped.
+pub async fn serve(listener: tokio::net::TcpListener, state: Shared) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).await
+}

@@ -1,0 +1,76 @@
+//! Prometheus metrics: request latencies (middleware), apply outcomes
+//! (counted where apply runs), and at each scrape the findings by rule and
+//! severity and whether each service is up.
+
+use crate::auth::Caller;
+use crate::error::ApiResult;
+use crate::state::Shared;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+pub const REQUEST_SECONDS: &str = "nasguard_http_request_duration_seconds";
+pub const APPLY_TOTAL: &str = "nasguard_apply_total";
+pub const FINDINGS: &str = "nasguard_findings";
+pub const SERVICE_UP: &str = "nasguard_service_up";
+
+/// The process-wide recorder (installed once; tests start many servers).
+pub fn handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Full(REQUEST_SECONDS.into()), &buckets)
+                .unwrap_or_else(|_| PrometheusBuilder::new());
+            let recorder = builder.build_recorder();
+            let handle = recorder.handle();
+            // Another recorder (a test harness's) may be installed already;
+            // then ours still renders what is recorded through it.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// Records each request's latency by route pattern (not raw path, so ids
+/// do not explode the label set).
+pub async fn track(req: Request, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "other".into());
+    let method = req.method().to_string();
+    let start = Instant::now();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16().to_string();
+    metrics::histogram!(REQUEST_SECONDS, "method" => method, "route" => route, "status" => status)
+        .record(start.elapsed().as_secs_f64());
+    resp
+}
+
+pub fn apply_outcome(outcome: &'static str) {
+    metrics::counter!(APPLY_TOTAL, "outcome" => outcome).increment(1);
+}
+
+/// `GET /metrics`.
+pub async fn render(State(state): State<Shared>, caller: Caller) -> ApiResult<Response> {
+    let (report, status) = state.run(&caller.actor(), |ng| Ok((ng.audit()?, ng.status()?))).await?;
+    let mut counts: std::collections::BTreeMap<(String, String), u64> = Default::default();
+    for f in &report.findings {
+        *counts.entry((f.rule.clone(), f.severity.name().to_string())).or_default() += 1;
+    }
+    // Rules with no finding now report 0, so a fixed finding's series drops.
+    for r in nasguard_policy::catalog() {
+        counts.entry((r.info.id.to_string(), r.info.severity.name().to_string())).or_default();
+    }
+    for ((rule, severity), n) in counts {
+        metrics::gauge!(FINDINGS, "rule" => rule, "severity" => severity).set(n as f64);
+    }
+    for s in &status.services {
+        let up = if s.status.running { 1.0 } else { 0.0 };
+        metrics::gauge!(SERVICE_UP, "service" => s.status.service.to_string()).set(up);
+    }
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response())
+}

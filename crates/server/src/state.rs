@@ -1,0 +1,135 @@
+//! What every request shares: the store (behind one lock: SQLite serialises
+//! writers anyway, and each operation takes well under a millisecond), the
+//! one-time setup token, the login limiter and the metrics handle.
+
+use crate::error::{ApiError, ApiResult};
+use nasguard_ops::Nasguard;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+pub struct AppState {
+    pub dir: PathBuf,
+    ng: Mutex<Nasguard>,
+    /// Valid until the first admin is created through `/setup`.
+    pub setup_token: Mutex<Option<String>>,
+    pub limiter: LoginLimiter,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Mark the session cookie `Secure` (behind an HTTPS proxy).
+    pub secure_cookies: bool,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    pub fn new(dir: PathBuf, ng: Nasguard, secure_cookies: bool) -> AppState {
+        AppState {
+            dir,
+            ng: Mutex::new(ng),
+            setup_token: Mutex::new(None),
+            limiter: LoginLimiter::default(),
+            metrics: crate::metrics::handle(),
+            secure_cookies,
+        }
+    }
+
+    /// Runs `f` on the store as `actor`, off the async threads.
+    pub async fn run<T: Send + 'static>(
+        self: &Arc<Self>,
+        actor: &str,
+        f: impl FnOnce(&mut Nasguard) -> nasguard_ops::Result<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        let state = self.clone();
+        let actor = actor.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut ng = state.ng.lock().unwrap_or_else(PoisonError::into_inner);
+            ng.set_actor(&actor);
+            f(&mut ng)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(ApiError::from)
+    }
+
+    /// Runs long work (live probes, apply) on a connection of its own, so
+    /// the other requests are not held up behind it.
+    pub async fn run_alone<T: Send + 'static>(
+        self: &Arc<Self>,
+        actor: &str,
+        f: impl FnOnce(&mut Nasguard) -> nasguard_ops::Result<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        let dir = self.dir.clone();
+        let actor = actor.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut ng = Nasguard::open(&dir, &actor)?;
+            f(&mut ng)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(ApiError::from)
+    }
+
+    pub fn take_setup_token(&self, offered: &str) -> bool {
+        let mut slot = self.setup_token.lock().unwrap_or_else(PoisonError::into_inner);
+        let ok = slot.as_deref().is_some_and(|t| constant_time_eq(t.as_bytes(), offered.as_bytes()));
+        if ok {
+            *slot = None;
+        }
+        ok
+    }
+
+    pub fn setup_token_matches(&self, offered: &str) -> bool {
+        let slot = self.setup_token.lock().unwrap_or_else(PoisonError::into_inner);
+        slot.as_deref().is_some_and(|t| constant_time_eq(t.as_bytes(), offered.as_bytes()))
+    }
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Failed logins per client address and per account name: after
+/// [`MAX_FAILURES`] within [`WINDOW`] further attempts are refused until the
+/// window ends. Per account too, so spreading a guess over many addresses
+/// does not help.
+#[derive(Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+pub const MAX_FAILURES: u32 = 5;
+pub const WINDOW: Duration = Duration::from_secs(300);
+
+impl LoginLimiter {
+    /// `Err(seconds to wait)` when any of `keys` is locked out.
+    pub fn check(&self, keys: &[String]) -> Result<(), u64> {
+        let map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        for k in keys {
+            if let Some((n, since)) = map.get(k) {
+                let age = since.elapsed();
+                if *n >= MAX_FAILURES && age < WINDOW {
+                    return Err((WINDOW - age).as_secs().max(1));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn failed(&self, keys: &[String]) {
+        let mut map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        // Keep the table small: forget windows that are over.
+        map.retain(|_, (_, since)| since.elapsed() < WINDOW);
+        for k in keys {
+            let e = map.entry(k.clone()).or_insert((0, Instant::now()));
+            e.0 += 1;
+        }
+    }
+
+    pub fn succeeded(&self, keys: &[String]) {
+        let mut map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        for k in keys {
+            map.remove(k);
+        }
+    }
+}

@@ -62,6 +62,18 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+/// In the OpenAPI document a secret is a string (write-only in effect: it
+/// is always read back masked).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Secret {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <String as utoipa::PartialSchema>::schema()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Secret {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,15 +92,3 @@ mod tests {
         assert_eq!(serde_json::to_string(&Secret::default()).unwrap(), "\"\"");
     }
 }
-
-/// In the OpenAPI document a secret is a string (write-only in effect: it
-/// is always read back masked).
-#[cfg(feature = "openapi")]
-impl utoipa::PartialSchema for Secret {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        <String as utoipa::PartialSchema>::schema()
-    }
-}
-
-#[cfg(feature = "openapi")]
-impl utoipa::ToSchema for Secret {}

@@ -55,7 +55,8 @@ pub enum Command {
     Waive(WaiveArgs),
     /// List waivers.
     Waivers,
-    /// The audit log: every change with its revision, actor, old and new values (secrets masked).
+    /// The audit log: every config change (revision, actor, old and new values, secrets masked) and every
+    /// other event (logins, applies, service control, tokens). `--json`: {"changes": [...], "events": [...]}.
     Log(LogArgs),
     /// The rule catalog.
     Rules,

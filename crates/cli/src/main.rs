@@ -218,23 +218,37 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Waivers => show(json, &serde_json::to_value(open(&cli)?.snapshot()?.config.site.waivers)?),
         Command::Log(a) => {
-            let ng = open(&cli)?;
-            let entries = ng.store().audit_log(a.limit)?;
+            let log = open(&cli)?.audit_log(a.limit)?;
             if json {
-                return show(true, &serde_json::to_value(entries)?);
+                return show(true, &serde_json::to_value(log)?);
             }
-            for e in entries.iter().rev() {
-                let fmt = |v: &Option<Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "-".into());
-                println!(
-                    "r{:<4} {} {} {} {}: {} -> {}",
-                    e.rev,
-                    e.at,
-                    e.actor,
-                    e.action,
-                    e.object,
-                    fmt(&e.old),
-                    fmt(&e.new)
-                );
+            // One timeline, oldest first: changes and other events.
+            let fmt = |v: &Option<Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+            let mut lines: Vec<(String, String)> = log
+                .changes
+                .iter()
+                .map(|e| {
+                    let text = format!(
+                        "r{:<4} {} {} {} {}: {} -> {}",
+                        e.rev,
+                        e.at,
+                        e.actor,
+                        e.action,
+                        e.object,
+                        fmt(&e.old),
+                        fmt(&e.new)
+                    );
+                    (e.at.clone(), text)
+                })
+                .chain(
+                    log.events
+                        .iter()
+                        .map(|e| (e.at.clone(), format!("      {} {} {} {}", e.at, e.actor, e.action, e.detail))),
+                )
+                .collect();
+            lines.sort_by(|x, y| x.0.cmp(&y.0));
+            for (_, l) in lines {
+                println!("{l}");
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -445,7 +445,7 @@ pub(crate) fn validate(cfg: &Config, out: &mut Vec<ValidationError>) {
         if g.initiators.is_empty() && g.auth_network.is_empty() && !g.allow_everyone {
             e.add(
                 "initiators",
-                "no initiators and no authorized networks: every initiator could connect; list them, or pass --allow-everyone to accept that (the audit flags it as ISCSI-005/006)",
+                "no initiators and no authorized networks: every initiator could connect; list them, or set allow_everyone (CLI: --allow-everyone) to accept that (the audit flags it as ISCSI-005/006)",
             );
         }
     }
@@ -479,7 +479,7 @@ pub(crate) fn validate(cfg: &Config, out: &mut Vec<ValidationError>) {
                 Some(id) if c.initiator_group(id).is_none() => e.add("groups", format!("initiator group {id} does not exist")),
                 None if !t.allow_everyone => e.add(
                     "groups",
-                    "a group without an initiator group lets every initiator connect; name one, or pass --allow-everyone",
+                    "a group without an initiator group lets every initiator connect; name one, or set allow_everyone (CLI: --allow-everyone)",
                 ),
                 _ => {}
             }

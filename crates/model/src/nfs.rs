@@ -248,7 +248,7 @@ pub(crate) fn validate_shares(cfg: &Config, out: &mut Vec<ValidationError>) {
         if share.open_to_everyone() && !share.allow_everyone {
             e.add(
                 "networks",
-                "no authorized networks or hosts: the export would be open to everyone; add --network/--host, or pass --allow-everyone to accept that (the audit flags it as NFS-001)",
+                "no authorized networks or hosts: the export would be open to everyone; add networks or hosts, or set allow_everyone (CLI: --allow-everyone) to accept that (the audit flags it as NFS-001)",
             );
         }
         for (field, name) in [

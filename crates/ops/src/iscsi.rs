@@ -60,15 +60,27 @@ fn wizard_change(cfg: &mut Config, input: &WizardInput) -> Result<WizardResult> 
     let chap = match (&input.chap_user, &input.chap_secret) {
         (Some(u), Some(s)) => Some((u.clone(), s.clone())),
         (None, None) => None,
-        (Some(_), None) => return Err(invalid("iscsi wizard", "chap_secret", "--chap-user needs --chap-secret")),
-        (None, Some(_)) => return Err(invalid("iscsi wizard", "chap_user", "--chap-secret needs --chap-user")),
+        (Some(_), None) => {
+            return Err(invalid(
+                "iscsi wizard",
+                "chap_secret",
+                "a CHAP user needs a CHAP secret (chap_secret, CLI: --chap-secret)",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(invalid(
+                "iscsi wizard",
+                "chap_user",
+                "a CHAP secret needs a CHAP user (chap_user, CLI: --chap-user)",
+            ));
+        }
     };
     let mutual = input.peer_user.is_some() || input.peer_secret.is_some();
     if input.discovery_auth != AuthMethod::None && chap.is_none() {
         return Err(invalid(
             "iscsi wizard",
             "chap_user",
-            "discovery authentication (the default, CHAP) needs --chap-user and --chap-secret; pass --discovery-auth none to go without (the audit flags it as ISCSI-001)",
+            "discovery authentication (the default, CHAP) needs chap_user and chap_secret (CLI: --chap-user, --chap-secret); choose discovery auth NONE to go without (the audit flags it as ISCSI-001)",
         ));
     }
     if input.discovery_auth == AuthMethod::ChapMutual && !mutual {
@@ -163,10 +175,7 @@ impl Nasguard {
             return Err(invalid("iscsi wizard", "size", "must be more than 0"));
         }
         // Validate the whole change before touching the filesystem.
-        let mut probe = self.snapshot()?.config;
-        wizard_change(&mut probe, input)?;
-        probe.normalize();
-        probe.validate()?;
+        self.iscsi_wizard_check(input)?;
         let path = PathBuf::from(&input.extent_file);
         create_sparse(&path, input.size)?;
         let result = self.change(&format!("iscsi wizard {}", input.name), |cfg| wizard_change(cfg, input));
@@ -175,6 +184,26 @@ impl Nasguard {
             let _ = std::fs::remove_file(&path);
         }
         result
+    }
+
+    /// What the wizard would create, without creating it (the UI's review
+    /// step): every validation error the real run would give.
+    pub fn iscsi_wizard_check(&self, input: &WizardInput) -> Result<WizardResult> {
+        if input.size == 0 {
+            return Err(invalid("iscsi wizard", "size", "must be more than 0"));
+        }
+        let mut input = input.clone();
+        if input.portal.is_empty() {
+            input.portal = vec![self.store().deployment()?.bind];
+        }
+        let mut probe = self.snapshot()?.config;
+        let result = wizard_change(&mut probe, &input)?;
+        probe.normalize();
+        probe.validate()?;
+        if std::path::Path::new(&input.extent_file).exists() {
+            return Err(invalid("iscsi wizard", "extent_file", "exists already; the wizard never overwrites a file"));
+        }
+        Ok(result)
     }
 
     pub fn iscsi_list(&self, kind: &str) -> Result<Vec<Value>> {

@@ -74,6 +74,18 @@ pub struct Changed<T> {
     pub notes: Vec<String>,
 }
 
+/// The audit log: config changes (old and new values, secrets masked)
+/// and the other events (logins, applies, service control, tokens), each
+/// newest first, with who did it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditLog {
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub changes: Vec<nasguard_store::AuditEntry>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub events: Vec<nasguard_store::Event>,
+}
+
 /// Where the host's group database is read (`NASGUARD_SYSTEM_ROOT` points
 /// the audit at another root, such as a mounted image).
 #[derive(Debug, Clone)]
@@ -112,6 +124,11 @@ impl Nasguard {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The newest `limit` changes and events.
+    pub fn audit_log(&self, limit: usize) -> Result<AuditLog> {
+        Ok(AuditLog { changes: self.store.audit_log(limit)?, events: self.store.events(limit)? })
     }
 
     pub fn snapshot(&self) -> Result<Snapshot> {

@@ -16,7 +16,7 @@ use nasguard_model::nfs::{NfsService, NfsShare};
 use nasguard_model::smb::{SmbService, SmbShare};
 use nasguard_model::ssh::SshService;
 use nasguard_model::{Service, Waiver};
-use nasguard_ops::{ApplyReport, Changed, StatusReport, WizardInput, WizardResult};
+use nasguard_ops::{ApplyReport, AuditLog, Changed, StatusReport, WizardInput, WizardResult};
 use nasguard_policy::Finding;
 use nasguard_report::Report;
 use serde::{Deserialize, Serialize};
@@ -167,11 +167,20 @@ async fn service_action(
 
 // ---- config ---------------------------------------------------------------
 
+/// One service's settings: which one depends on the `service` in the path.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum ServiceConfig {
+    Smb(SmbService),
+    Nfs(NfsService),
+    Ssh(SshService),
+    Iscsi(nasguard_model::iscsi::IscsiGlobal),
+}
+
 /// A service's settings (TrueNAS's field names).
 #[utoipa::path(get, path = "/config/{service}", tag = "config", params(("service" = Service, Path)),
-    responses((status = 200, body = Object, content(
-        (SmbService = "application/json"), (NfsService = "application/json"), (SshService = "application/json"))),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ServiceConfig), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn config_get(State(st): State<Shared>, c: Caller, Path(svc): Path<String>) -> ApiResult<Json<Value>> {
     let svc = service(&svc)?;
     let cfg = st.run(&c.actor(), |ng| Ok(ng.snapshot()?.config)).await?;
@@ -518,16 +527,6 @@ async fn scan(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiResult<Jso
     Ok(Json(outcome.to_json()))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct AuditLog {
-    /// Config changes, newest first, old and new values (secrets masked).
-    #[schema(value_type = Vec<Object>)]
-    pub changes: Vec<nasguard_store::AuditEntry>,
-    /// Logins, applies, service control, tokens, newest first.
-    #[schema(value_type = Vec<Object>)]
-    pub events: Vec<nasguard_store::Event>,
-}
-
 /// Who changed what, and when.
 #[utoipa::path(get, path = "/audit-log", tag = "audit",
     responses((status = 200, body = AuditLog), (status = 401, body = ErrorBody)))]
@@ -555,7 +554,7 @@ async fn health() -> Json<Value> {
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
     components(schemas(SmbService, NfsService, SshService, nasguard_model::iscsi::IscsiGlobal, Portal, Auth,
-        InitiatorGroup, Target, Extent, TargetExtent, ErrorBody))
+        InitiatorGroup, Target, Extent, TargetExtent, ErrorBody, IscsiKind, Service))
 )]
 struct ApiDoc;
 

@@ -129,17 +129,8 @@ fn unauthenticated(path: &str) -> Response {
 async fn check_csrf(req: Request, expected: &str) -> Result<Request, ApiError> {
     let refuse = |why: &str| ApiError::Forbidden(format!("CSRF check failed: {why}"));
     let headers = req.headers();
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
-        && !matches!(site, "same-origin" | "none")
-    {
-        return Err(refuse("cross-site request"));
-    }
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
-        if origin_host != host {
-            return Err(refuse("the Origin is another site"));
-        }
+    if let Err(why) = same_origin(headers) {
+        return Err(refuse(why));
     }
     if let Some(sent) = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
         return if constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
@@ -165,6 +156,23 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, ApiError> {
         Some(_) => Err(refuse("wrong token")),
         None => Err(refuse("no token in the form")),
     }
+}
+
+/// Whether a request comes from one of our own pages. Browsers send
+/// `Sec-Fetch-Site`, which pages cannot forge: it decides when present.
+/// Otherwise an `Origin`, when sent, must be this host. Clients that send
+/// neither (curl, scripts) are not browsers a foreign page could drive.
+pub fn same_origin(headers: &HeaderMap) -> Result<(), &'static str> {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return if matches!(site, "same-origin" | "none") { Ok(()) } else { Err("cross-site request") };
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if origin.split_once("://").map(|(_, h)| h) != Some(host) {
+            return Err("the Origin is another site");
+        }
+    }
+    Ok(())
 }
 
 fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {

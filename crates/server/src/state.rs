@@ -89,26 +89,32 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Failed logins per client address and per account name: after
-/// [`MAX_FAILURES`] within [`WINDOW`] further attempts are refused until the
-/// window ends. Per account too, so spreading a guess over many addresses
-/// does not help.
+/// Failed logins per account name and per client address: after
+/// [`MAX_FAILURES_PER_ACCOUNT`] failures for one name, or
+/// [`MAX_FAILURES_PER_ADDRESS`] from one address (guessing across many
+/// names), further attempts are refused until [`WINDOW`] has passed.
 #[derive(Default)]
 pub struct LoginLimiter {
     failures: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
-pub const MAX_FAILURES: u32 = 5;
+pub const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
+pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
 pub const WINDOW: Duration = Duration::from_secs(300);
+
+/// The limiter's keys for one attempt, with their limits.
+pub fn login_keys(user: &str, address: &str) -> Vec<(String, u32)> {
+    vec![(format!("user:{user}"), MAX_FAILURES_PER_ACCOUNT), (format!("ip:{address}"), MAX_FAILURES_PER_ADDRESS)]
+}
 
 impl LoginLimiter {
     /// `Err(seconds to wait)` when any of `keys` is locked out.
-    pub fn check(&self, keys: &[String]) -> Result<(), u64> {
+    pub fn check(&self, keys: &[(String, u32)]) -> Result<(), u64> {
         let map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        for k in keys {
+        for (k, limit) in keys {
             if let Some((n, since)) = map.get(k) {
                 let age = since.elapsed();
-                if *n >= MAX_FAILURES && age < WINDOW {
+                if n >= limit && age < WINDOW {
                     return Err((WINDOW - age).as_secs().max(1));
                 }
             }
@@ -116,19 +122,20 @@ impl LoginLimiter {
         Ok(())
     }
 
-    pub fn failed(&self, keys: &[String]) {
+    pub fn failed(&self, keys: &[(String, u32)]) {
         let mut map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
         // Keep the table small: forget windows that are over.
         map.retain(|_, (_, since)| since.elapsed() < WINDOW);
-        for k in keys {
+        for (k, _) in keys {
             let e = map.entry(k.clone()).or_insert((0, Instant::now()));
             e.0 += 1;
         }
     }
 
-    pub fn succeeded(&self, keys: &[String]) {
+    /// A good login clears its account's count (not the address's).
+    pub fn succeeded(&self, keys: &[(String, u32)]) {
         let mut map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        for k in keys {
+        for (k, _) in keys.iter().filter(|(k, _)| k.starts_with("user:")) {
             map.remove(k);
         }
     }

@@ -269,5 +269,5 @@ fn the_audit_log_names_the_user_even_without_user_in_the_environment() {
     let me = std::process::Command::new("id").arg("-un").output().unwrap();
     let me = String::from_utf8_lossy(&me.stdout).trim().to_string();
     let log: Value = serde_json::from_str(&s.ok(&["--json", "log", "--limit", "1"])).unwrap();
-    assert_eq!(log[0]["actor"], format!("cli:{me}"));
+    assert_eq!(log["changes"][0]["actor"], format!("cli:{me}"));
 }

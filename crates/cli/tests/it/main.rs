@@ -4,6 +4,7 @@
 // Test helpers may panic: a failed step is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::string_slice)]
 
+mod api;
 mod apply;
 mod cli;
 mod configdir;
@@ -13,3 +14,4 @@ mod scan;
 mod smb;
 mod ssh;
 mod support;
+mod web;

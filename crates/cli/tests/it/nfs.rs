@@ -6,14 +6,14 @@ use crate::support::{Sandbox, client, have};
 use std::process::Command;
 
 /// Three namespaces: a server with two links, each to one client.
-struct Net {
-    server: String,
-    inside: String,
-    outside: String,
+pub(crate) struct Net {
+    pub(crate) server: String,
+    pub(crate) inside: String,
+    pub(crate) outside: String,
 }
 
 impl Net {
-    fn new(tag: &str) -> Net {
+    pub(crate) fn new(tag: &str) -> Net {
         let id = std::process::id() % 10000;
         let n =
             Net { server: format!("ngs{tag}{id}"), inside: format!("ngi{tag}{id}"), outside: format!("ngo{tag}{id}") };
@@ -40,7 +40,7 @@ impl Net {
     }
 
     /// Runs a client program inside a client namespace.
-    fn client(&self, ns: &str, program: &str, args: &[&str]) -> (i32, String) {
+    pub(crate) fn client(&self, ns: &str, program: &str, args: &[&str]) -> (i32, String) {
         let mut all = vec!["netns", "exec", ns, program];
         all.extend_from_slice(args);
         client("ip", &all)
@@ -57,7 +57,7 @@ impl Drop for Net {
 
 /// `nasguard ARGS` inside the server namespace, with a private /run (one
 /// rpcbind per /run); once rpcbind runs, later commands join its namespaces.
-fn server(s: &Sandbox, net: &Net, args: &[&str]) -> String {
+pub(crate) fn server(s: &Sandbox, net: &Net, args: &[&str]) -> String {
     let bin = env!("CARGO_BIN_EXE_nasguard");
     let state = s.state();
     let rpcbind = std::fs::read_to_string(state.join("run/rpcbind.pid")).ok();

@@ -170,3 +170,257 @@ pub fn wizard<'a>(name: &'a str, extent_file: &'a str, size: &'a str, rest: &[&'
     args.extend_from_slice(rest);
     args
 }
+
+/// `nasguard serve` on a loopback port, stopped (by pid: it is our child) on drop.
+pub struct Server {
+    child: std::process::Child,
+    pub url: String,
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// The one-time setup link the server printed (no admin yet).
+    pub fn setup_link(&self) -> Option<String> {
+        self.lines.lock().unwrap().iter().find(|l| l.contains("/setup?token=")).map(|l| l.trim().to_string())
+    }
+
+    pub fn http(&self) -> reqwest::blocking::Client {
+        reqwest::blocking::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.url)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Sandbox {
+    /// Starts `nasguard serve` for this sandbox and waits until it answers.
+    pub fn serve(&self, port: u16) -> Server {
+        use std::io::BufRead;
+        let mut child = self
+            .cmd()
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("NASGUARD_SYSTEM_ROOT", self.dir.path().join("root"))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(vec![]));
+        let stdout = child.stdout.take().unwrap();
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for l in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(l);
+            }
+        });
+        let server = Server { child, url: format!("http://127.0.0.1:{port}"), lines };
+        let http = server.http();
+        for _ in 0..200 {
+            if http.get(server.api("/health")).send().is_ok_and(|r| r.status() == 200) {
+                // The setup link is printed right after the listener is up.
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                return server;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("nasguard serve did not answer on port {port}");
+    }
+
+    /// Creates an administrator through the CLI.
+    pub fn admin(&self, name: &str, password: &str) {
+        let file = self.path(&format!("{name}.password"));
+        std::fs::write(&file, format!("{password}\n")).unwrap();
+        self.ok(&["admin", "create", name, "--password-file", file.to_str().unwrap()]);
+    }
+
+    /// A new API token for `admin`.
+    pub fn token(&self, admin: &str) -> String {
+        self.ok(&["token", "create", "--admin", admin]).trim().to_string()
+    }
+}
+
+/// Headless Chromium driven over WebDriver (Debian's chromium-driver); the
+/// driver is our child and is stopped on drop.
+pub struct Browser {
+    driver: std::process::Child,
+    base: String,
+    session: String,
+    http: reqwest::blocking::Client,
+    _profile: tempfile::TempDir,
+}
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+impl Browser {
+    pub fn start(port: u16) -> Option<Browser> {
+        if !have(&["chromium", "chromedriver"]) {
+            return None;
+        }
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::blocking::Client::builder().timeout(std::time::Duration::from_secs(60)).build().unwrap();
+        for _ in 0..200 {
+            if http.get(format!("{base}/status")).send().is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        let profile = tempfile::tempdir().unwrap();
+        // The flags that keep Chromium off the network (env doc): this
+        // machine refuses outbound connections.
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1280,1000",
+            &format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let caps = serde_json::json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}
+        }}});
+        let v: Value = http.post(format!("{base}/session")).json(&caps).send().unwrap().json().unwrap();
+        let session = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
+        Some(Browser { driver, base, session, http, _profile: profile })
+    }
+
+    fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut req = self.http.request(method, url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let v: Value = req.send().unwrap().json().unwrap();
+        v["value"].clone()
+    }
+
+    fn post(&self, path: &str, body: Value) -> Value {
+        self.call(reqwest::Method::POST, path, Some(body))
+    }
+
+    pub fn goto(&self, url: &str) {
+        self.post("/url", serde_json::json!({"url": url}));
+    }
+
+    pub fn url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", None).as_str().unwrap_or("").to_string()
+    }
+
+    pub fn source(&self) -> String {
+        self.call(reqwest::Method::GET, "/source", None).as_str().unwrap_or("").to_string()
+    }
+
+    pub fn try_find(&self, css: &str) -> Option<String> {
+        let v = self.post("/element", serde_json::json!({"using": "css selector", "value": css}));
+        v[ELEMENT].as_str().map(String::from)
+    }
+
+    /// Waits up to 10 s for an element.
+    pub fn find(&self, css: &str) -> String {
+        for _ in 0..200 {
+            if let Some(e) = self.try_find(css) {
+                return e;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("no element {css:?} on {}:\n{}", self.url(), self.source());
+    }
+
+    /// Waits up to 10 s for an element to go away.
+    pub fn wait_gone(&self, css: &str) {
+        for _ in 0..200 {
+            if self.try_find(css).is_none() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("element {css:?} still on {}", self.url());
+    }
+
+    pub fn click(&self, css: &str) {
+        let e = self.find(css);
+        self.post(&format!("/element/{e}/click"), serde_json::json!({}));
+    }
+
+    /// Clears a text field and types into it.
+    pub fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css);
+        self.post(&format!("/element/{e}/clear"), serde_json::json!({}));
+        self.post(&format!("/element/{e}/value"), serde_json::json!({"text": text}));
+    }
+
+    pub fn text(&self, css: &str) -> String {
+        let e = self.find(css);
+        self.call(reqwest::Method::GET, &format!("/element/{e}/text"), None).as_str().unwrap_or("").to_string()
+    }
+
+    /// Waits up to 10 s until the element's text contains `expected`
+    /// (after a click that navigates, the old page may still be there).
+    pub fn wait_text(&self, css: &str, expected: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..200 {
+            if let Some(e) = self.try_find(css) {
+                last = self
+                    .call(reqwest::Method::GET, &format!("/element/{e}/text"), None)
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
+                if last.contains(expected) {
+                    return last;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("{css:?} never showed {expected:?} (last: {last:?}) on {}:\n{}", self.url(), self.source());
+    }
+
+    pub fn selected(&self, css: &str) -> bool {
+        let e = self.find(css);
+        self.call(reqwest::Method::GET, &format!("/element/{e}/selected"), None).as_bool().unwrap_or(false)
+    }
+
+    /// A cookie's value (WebDriver sees HttpOnly cookies; scripts cannot).
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let v = self.call(reqwest::Method::GET, &format!("/cookie/{name}"), None);
+        v["value"].as_str().map(String::from)
+    }
+
+    pub fn cookie_flags(&self, name: &str) -> Value {
+        self.call(reqwest::Method::GET, &format!("/cookie/{name}"), None)
+    }
+
+    /// Saves a PNG of the page under artifacts/screenshots/ (CI keeps them).
+    pub fn screenshot(&self, name: &str) {
+        use base64::Engine;
+        let v = self.call(reqwest::Method::GET, "/screenshot", None);
+        let png = base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or("")).unwrap();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../artifacts/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

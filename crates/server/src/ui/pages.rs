@@ -1,0 +1,875 @@
+//! The pages behind the login: dashboard, services, sharing (with the
+//! iSCSI wizard), apply and the audit log.
+
+use super::forms::{self, Control, Field};
+use super::{error_page, parse_form};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::metrics;
+use crate::state::Shared;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use nasguard_model::fields::Edit;
+use nasguard_model::nfs::NfsShare;
+use nasguard_model::smb::SmbShare;
+use nasguard_model::{Config, Service, Waiver};
+use nasguard_ops::{ApplyReport, Drift, OpsError, WizardInput};
+use nasguard_policy::{Finding, Severity};
+use nasguard_report::Report;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::time::Duration;
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/", get(dashboard))
+        .route("/fix", post(fix))
+        .route("/waive", post(waive))
+        .route("/verify", post(verify))
+        .route("/services", get(services))
+        .route("/services/{service}", get(service_form).post(service_save))
+        .route("/services/{service}/control", post(service_control))
+        .route("/services/{service}/autostart", post(service_autostart))
+        .route("/sharing", get(sharing))
+        .route("/sharing/smb/new", get(smb_new))
+        .route("/sharing/smb", post(smb_create))
+        .route("/sharing/smb/{id}/delete", post(smb_delete))
+        .route("/sharing/nfs/new", get(nfs_new))
+        .route("/sharing/nfs", post(nfs_create))
+        .route("/sharing/nfs/{id}/delete", post(nfs_delete))
+        .route("/sharing/iscsi/wizard", get(wizard_form).post(wizard_post))
+        .route("/apply", get(apply_page).post(apply_now))
+        .route("/audit-log", get(audit_log))
+}
+
+/// What every page shows around its content.
+pub struct Page {
+    pub title: String,
+    pub active: &'static str,
+    pub admin: String,
+    pub csrf: String,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}
+
+impl Page {
+    fn new(c: &Caller, title: impl Into<String>, active: &'static str) -> Page {
+        Page {
+            title: title.into(),
+            active,
+            admin: c.admin.clone(),
+            csrf: c.csrf().to_string(),
+            notice: None,
+            error: None,
+        }
+    }
+
+    fn notice(mut self, q: &HashMap<String, String>) -> Page {
+        self.notice = q.get("notice").cloned();
+        self
+    }
+}
+
+/// Back to `to` with a message (POST-redirect-GET, so reload does not resubmit).
+fn back(to: &str, notice: &str) -> Response {
+    let q = serde_urlencoded::to_string([("notice", notice)]).unwrap_or_default();
+    Redirect::to(&format!("{to}?{q}")).into_response()
+}
+
+fn service_of(name: &str) -> Result<Service, ApiError> {
+    crate::api::service(name)
+}
+
+fn json_map<T: serde::Serialize>(v: &T) -> Map<String, Value> {
+    match serde_json::to_value(v) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
+// ---- dashboard ------------------------------------------------------------
+
+pub struct FindingRow {
+    rule: String,
+    severity: &'static str,
+    object: String,
+    /// Tells apart two findings of one rule in element ids.
+    anchor: usize,
+    message: String,
+    rationale: &'static str,
+    remediation: String,
+    fixable: bool,
+}
+
+pub struct FindingGroup {
+    service: String,
+    findings: Vec<FindingRow>,
+}
+
+pub struct LiveView {
+    drift: Vec<Drift>,
+    probes: Vec<(String, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+struct Dashboard {
+    page: Page,
+    counts: Vec<(&'static str, usize)>,
+    groups: Vec<FindingGroup>,
+    waived: Vec<(String, String, String, String)>,
+    live: Option<LiveView>,
+}
+
+fn finding_row(f: &Finding, anchor: usize) -> FindingRow {
+    FindingRow {
+        rule: f.rule.clone(),
+        severity: f.severity.name(),
+        object: f.object.clone(),
+        anchor,
+        message: f.message.clone(),
+        rationale: nasguard_policy::find_rule(&f.rule).map(|r| r.info.rationale).unwrap_or(""),
+        remediation: f.remediation.clone(),
+        fixable: f.fixable,
+    }
+}
+
+fn dashboard_page(page: Page, report: &Report, live: Option<LiveView>) -> Dashboard {
+    let counts = Severity::ALL
+        .iter()
+        .rev()
+        .map(|s| (s.name(), report.findings.iter().filter(|f| f.severity == *s).count()))
+        .collect();
+    let mut groups: Vec<FindingGroup> = vec![];
+    let mut sorted: Vec<&Finding> = report.findings.iter().collect();
+    sorted.sort_by(|a, b| a.service.cmp(&b.service).then(b.severity.cmp(&a.severity)).then(a.rule.cmp(&b.rule)));
+    for (i, f) in sorted.into_iter().enumerate() {
+        let service = label(f.service).to_string();
+        match groups.last_mut() {
+            Some(g) if g.service == service => g.findings.push(finding_row(f, i)),
+            _ => groups.push(FindingGroup { service, findings: vec![finding_row(f, i)] }),
+        }
+    }
+    let waived = report
+        .waived
+        .iter()
+        .map(|w| {
+            (
+                w.finding.rule.clone(),
+                w.finding.object.clone(),
+                w.waiver.reason.clone(),
+                w.waiver.expires.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    Dashboard { page, counts, groups, waived, live }
+}
+
+async fn dashboard(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<String, String>>) -> Response {
+    match st.run(&c.actor(), |ng| ng.audit()).await {
+        Ok(report) => {
+            dashboard_page(Page::new(&c, "Security dashboard", "dashboard").notice(&q), &report, None).into_response()
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+async fn fix(State(st): State<Shared>, c: Caller, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let rule = forms::value(&form, "rule").to_string();
+    let rules = vec![rule.clone()];
+    match st.run(&c.actor(), move |ng| ng.fix(&rules, false)).await {
+        Ok(done) => back("/", &format!("{rule} fixed in revision {}; Apply to put it in place.", done.revision)),
+        Err(e) => error_page(e),
+    }
+}
+
+async fn waive(State(st): State<Shared>, c: Caller, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let w = Waiver {
+        rule: forms::value(&form, "rule").to_string(),
+        object: forms::value(&form, "object").to_string(),
+        reason: forms::value(&form, "reason").to_string(),
+        expires: Some(forms::value(&form, "expires").to_string()).filter(|s| !s.is_empty()),
+    };
+    let what = format!("{} on {} waived", w.rule, w.object);
+    match st.run(&c.actor(), move |ng| ng.waive(w)).await {
+        Ok(_) => back("/", &what),
+        Err(e) => error_page(e),
+    }
+}
+
+async fn verify(State(st): State<Shared>, c: Caller) -> Response {
+    let live = st.run_alone(&c.actor(), |ng| ng.audit_live(Duration::from_secs(3))).await;
+    let report = st.run(&c.actor(), |ng| ng.audit()).await;
+    match (live, report) {
+        (Ok(l), Ok(report)) => {
+            let probes = l
+                .probes
+                .iter()
+                .map(|p| {
+                    let outcome = match (&p.error, &p.observed) {
+                        (Some(e), _) => e.to_string(),
+                        (None, Some(_)) => "answered".to_string(),
+                        (None, None) => "no answer".to_string(),
+                    };
+                    (p.target.url(), outcome)
+                })
+                .collect();
+            let view = LiveView { drift: l.drift, probes };
+            dashboard_page(Page::new(&c, "Security dashboard", "dashboard"), &report, Some(view)).into_response()
+        }
+        (Err(e), _) | (_, Err(e)) => error_page(e),
+    }
+}
+
+// ---- services -------------------------------------------------------------
+
+pub struct ServiceRow {
+    name: String,
+    label: &'static str,
+    running: bool,
+    pid: Option<u32>,
+    address: String,
+    autostart: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "services.html")]
+struct ServicesPage {
+    page: Page,
+    rows: Vec<ServiceRow>,
+}
+
+fn label(s: Service) -> &'static str {
+    match s {
+        Service::Smb => "SMB",
+        Service::Nfs => "NFS",
+        Service::Iscsi => "iSCSI",
+        Service::Ssh => "SSH",
+    }
+}
+
+async fn services(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<String, String>>) -> Response {
+    let status = match st.run(&c.actor(), |ng| ng.status()).await {
+        Ok(s) => s,
+        Err(e) => return error_page(e),
+    };
+    let rows = status
+        .services
+        .iter()
+        .map(|s| ServiceRow {
+            name: s.status.service.to_string(),
+            label: label(s.status.service),
+            running: s.status.running,
+            pid: s.status.pid,
+            address: format!(
+                "{} : {}",
+                s.status.address,
+                s.status.ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+            ),
+            autostart: s.autostart,
+        })
+        .collect();
+    ServicesPage { page: Page::new(&c, "Services", "services").notice(&q), rows }.into_response()
+}
+
+async fn service_control(State(st): State<Shared>, c: Caller, Path(svc): Path<String>, body: Bytes) -> Response {
+    let svc = match service_of(&svc) {
+        Ok(s) => s,
+        Err(e) => return error_page(e),
+    };
+    let action = forms::value(&parse_form(&body), "action").to_string();
+    if !matches!(action.as_str(), "start" | "stop" | "restart" | "reload") {
+        return error_page(ApiError::invalid("service", "action", "must be start, stop, restart or reload"));
+    }
+    let a = action.clone();
+    match st.run_alone(&c.actor(), move |ng| ng.service(&a, svc)).await {
+        Ok(_) => back("/services", &format!("{} {action}: done", label(svc))),
+        Err(e) => back("/services", &format!("{} {action} failed: {e}", label(svc))),
+    }
+}
+
+async fn service_autostart(State(st): State<Shared>, c: Caller, Path(svc): Path<String>, body: Bytes) -> Response {
+    let svc = match service_of(&svc) {
+        Ok(s) => s,
+        Err(e) => return error_page(e),
+    };
+    let on = forms::value(&parse_form(&body), "on") == "true";
+    match st.run(&c.actor(), move |ng| ng.set_autostart(svc, on)).await {
+        Ok(()) => back("/services", &format!("{}: start automatically {}", label(svc), if on { "on" } else { "off" })),
+        Err(e) => error_page(e),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "form.html")]
+struct FormPage {
+    page: Page,
+    action: String,
+    back: String,
+    controls: Vec<Control>,
+    advanced: Vec<Control>,
+    open_advanced: bool,
+    errors: Vec<String>,
+}
+
+fn service_fields(s: Service) -> &'static [Field] {
+    match s {
+        Service::Smb => forms::SMB_SERVICE,
+        Service::Nfs => forms::NFS_SERVICE,
+        Service::Ssh => forms::SSH_SERVICE,
+        Service::Iscsi => forms::ISCSI_GLOBAL,
+    }
+}
+
+fn service_values(cfg: &Config, s: Service) -> Map<String, Value> {
+    match s {
+        Service::Smb => json_map(&cfg.smb),
+        Service::Nfs => json_map(&cfg.nfs),
+        Service::Ssh => json_map(&cfg.ssh),
+        Service::Iscsi => json_map(&cfg.iscsi.global),
+    }
+}
+
+/// Marks each control with the findings that judge its field, and with
+/// the validation error that names it.
+fn annotate(controls: &mut [Control], findings: &[Finding], object: &str, errors: &[nasguard_model::ValidationError]) {
+    for c in controls.iter_mut() {
+        for f in findings.iter().filter(|f| f.object == object) {
+            let field = nasguard_policy::find_rule(&f.rule).and_then(|r| r.info.field);
+            if field == Some(c.name) {
+                let text = format!("{} ({}): {}", f.rule, f.severity.name(), f.message);
+                c.warnings.push(forms::Warning { rule: f.rule.clone(), text });
+            }
+        }
+        if let Some(e) = errors.iter().find(|e| e.field == c.name) {
+            c.error = Some(e.message.clone());
+        }
+    }
+}
+
+fn invalid_list(e: &ApiError) -> Vec<nasguard_model::ValidationError> {
+    match e {
+        ApiError::Ops(OpsError::Invalid(v)) => v.0.clone(),
+        _ => vec![],
+    }
+}
+
+async fn service_form(
+    State(st): State<Shared>,
+    c: Caller,
+    Path(svc): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let svc = match service_of(&svc) {
+        Ok(s) => s,
+        Err(e) => return error_page(e),
+    };
+    let loaded = st.run(&c.actor(), |ng| Ok((ng.snapshot()?.config, ng.audit()?))).await;
+    let (cfg, report) = match loaded {
+        Ok(x) => x,
+        Err(e) => return error_page(e),
+    };
+    let mut controls = forms::controls(service_fields(svc), &service_values(&cfg, svc));
+    annotate(&mut controls, &report.findings, &svc.to_string(), &[]);
+    FormPage {
+        page: Page::new(&c, format!("{} service", label(svc)), "services").notice(&q),
+        action: format!("/services/{svc}"),
+        back: "/services".into(),
+        controls,
+        advanced: vec![],
+        open_advanced: false,
+        errors: vec![],
+    }
+    .into_response()
+}
+
+async fn service_save(State(st): State<Shared>, c: Caller, Path(svc): Path<String>, body: Bytes) -> Response {
+    let svc = match service_of(&svc) {
+        Ok(s) => s,
+        Err(e) => return error_page(e),
+    };
+    let form = parse_form(&body);
+    let fields = service_fields(svc);
+    let assignments = forms::assignments(fields, &form);
+    match st.run(&c.actor(), move |ng| ng.set_service(svc, Edit::Assignments(&assignments))).await {
+        Ok(done) => {
+            let mut msg = format!("Saved as revision {}. Apply to put it in place.", done.revision);
+            for n in done.notes {
+                msg.push(' ');
+                msg.push_str(&n);
+            }
+            back(&format!("/services/{svc}"), &msg)
+        }
+        Err(e) => {
+            let errors = invalid_list(&e);
+            if errors.is_empty() {
+                return error_page(e);
+            }
+            let mut controls = forms::controls(fields, &forms::submitted(fields, &form));
+            annotate(&mut controls, &[], "", &errors);
+            let page = FormPage {
+                page: Page::new(&c, format!("{} service", label(svc)), "services"),
+                action: format!("/services/{svc}"),
+                back: "/services".into(),
+                controls,
+                advanced: vec![],
+                open_advanced: false,
+                errors: errors.iter().map(ToString::to_string).collect(),
+            };
+            (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+        }
+    }
+}
+
+// ---- sharing --------------------------------------------------------------
+
+pub struct NfsRow {
+    id: u32,
+    path: String,
+    comment: String,
+    who: String,
+}
+
+pub struct TargetRow {
+    name: String,
+    iqn: String,
+    portal: String,
+    auth: String,
+    extents: String,
+}
+
+pub struct SmbRow {
+    id: u32,
+    name: String,
+    path: String,
+    purpose: &'static str,
+    comment: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "sharing.html")]
+struct SharingPage {
+    page: Page,
+    smb: Vec<SmbRow>,
+    nfs: Vec<NfsRow>,
+    targets: Vec<TargetRow>,
+}
+
+fn target_rows(cfg: &Config) -> Vec<TargetRow> {
+    let c = &cfg.iscsi;
+    c.targets
+        .iter()
+        .map(|t| {
+            let portal = t
+                .groups
+                .iter()
+                .filter_map(|g| c.portals.iter().find(|p| p.id == g.portal))
+                .map(|p| {
+                    let auth = match p.discovery_authmethod {
+                        nasguard_model::iscsi::AuthMethod::None => "None",
+                        nasguard_model::iscsi::AuthMethod::Chap => "CHAP",
+                        nasguard_model::iscsi::AuthMethod::ChapMutual => "Mutual CHAP",
+                    };
+                    let listen: Vec<String> = p.listen.iter().map(|l| l.ip.to_string()).collect();
+                    (listen.join(", "), auth)
+                })
+                .next();
+            let extents: Vec<String> = c
+                .targetextents
+                .iter()
+                .filter(|m| m.target == t.id)
+                .filter_map(|m| c.extents.iter().find(|x| x.id == m.extent))
+                .map(|x| x.name.clone())
+                .collect();
+            TargetRow {
+                name: t.name.clone(),
+                iqn: format!("{}:{}", c.global.basename, t.name),
+                portal: portal.as_ref().map(|p| p.0.clone()).unwrap_or_default(),
+                auth: portal.map(|p| p.1.to_string()).unwrap_or_default(),
+                extents: extents.join(", "),
+            }
+        })
+        .collect()
+}
+
+async fn sharing(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<String, String>>) -> Response {
+    let cfg = match st.run(&c.actor(), |ng| Ok(ng.snapshot()?.config)).await {
+        Ok(cfg) => cfg,
+        Err(e) => return error_page(e),
+    };
+    let smb = cfg
+        .smb_shares
+        .iter()
+        .map(|s| SmbRow {
+            id: s.id,
+            name: s.name.clone(),
+            path: s.path.clone(),
+            purpose: s.purpose.label(),
+            comment: s.comment.clone(),
+        })
+        .collect();
+    let nfs = cfg
+        .nfs_shares
+        .iter()
+        .map(|s| {
+            let who: Vec<String> = s.networks.iter().map(ToString::to_string).chain(s.hosts.iter().cloned()).collect();
+            NfsRow {
+                id: s.id,
+                path: s.path.clone(),
+                comment: s.comment.clone(),
+                who: if who.is_empty() { "EVERYONE".into() } else { who.join(", ") },
+            }
+        })
+        .collect();
+    SharingPage { page: Page::new(&c, "Sharing", "sharing").notice(&q), smb, nfs, targets: target_rows(&cfg) }
+        .into_response()
+}
+
+fn share_form(
+    c: &Caller,
+    title: &str,
+    action: &str,
+    main: Vec<Control>,
+    advanced: Vec<Control>,
+    errors: Vec<String>,
+) -> FormPage {
+    let open_advanced = advanced.iter().any(|c| c.error.is_some()) || !errors.is_empty();
+    FormPage {
+        page: Page::new(c, title, "sharing"),
+        action: action.into(),
+        back: "/sharing".into(),
+        controls: main,
+        advanced,
+        open_advanced,
+        errors,
+    }
+}
+
+async fn smb_new(c: Caller) -> Response {
+    let controls = forms::controls(forms::SMB_SHARE, &json_map(&SmbShare::default()));
+    share_form(&c, "Add SMB share", "/sharing/smb", controls, vec![], vec![]).into_response()
+}
+
+async fn smb_create(State(st): State<Shared>, c: Caller, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let assignments = forms::assignments(forms::SMB_SHARE, &form);
+    let done = st
+        .run(&c.actor(), move |ng| {
+            let mut share = SmbShare::default();
+            Edit::Assignments(&assignments).apply(&mut share, "smb share")?;
+            ng.smb_share_add(share)
+        })
+        .await;
+    match done {
+        Ok(d) => back("/sharing", &format!("SMB share added (revision {}). Apply to put it in place.", d.revision)),
+        Err(e) => {
+            let errors = invalid_list(&e);
+            if errors.is_empty() {
+                return error_page(e);
+            }
+            let mut controls = forms::controls(forms::SMB_SHARE, &forms::submitted(forms::SMB_SHARE, &form));
+            annotate(&mut controls, &[], "", &errors);
+            let msgs = errors.iter().map(ToString::to_string).collect();
+            (StatusCode::UNPROCESSABLE_ENTITY, share_form(&c, "Add SMB share", "/sharing/smb", controls, vec![], msgs))
+                .into_response()
+        }
+    }
+}
+
+async fn smb_delete(State(st): State<Shared>, c: Caller, Path(id): Path<u32>) -> Response {
+    match st.run(&c.actor(), move |ng| ng.smb_share_rm(&id.to_string())).await {
+        Ok(_) => back("/sharing", "SMB share deleted."),
+        Err(e) => error_page(e),
+    }
+}
+
+async fn nfs_new(c: Caller) -> Response {
+    let values = json_map(&NfsShare::default());
+    let main = forms::controls(forms::NFS_SHARE, &values);
+    let advanced = forms::controls(forms::NFS_SHARE_ADVANCED, &values);
+    share_form(&c, "Add NFS share", "/sharing/nfs", main, advanced, vec![]).into_response()
+}
+
+async fn nfs_create(State(st): State<Shared>, c: Caller, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let mut assignments = forms::assignments(forms::NFS_SHARE, &form);
+    assignments.extend(forms::assignments(forms::NFS_SHARE_ADVANCED, &form));
+    let done = st
+        .run(&c.actor(), move |ng| {
+            let mut share = NfsShare::default();
+            Edit::Assignments(&assignments).apply(&mut share, "nfs share")?;
+            ng.nfs_share_add(share)
+        })
+        .await;
+    match done {
+        Ok(d) => back("/sharing", &format!("NFS share added (revision {}). Apply to put it in place.", d.revision)),
+        Err(e) => {
+            let errors = invalid_list(&e);
+            if errors.is_empty() {
+                return error_page(e);
+            }
+            let mut main = forms::controls(forms::NFS_SHARE, &forms::submitted(forms::NFS_SHARE, &form));
+            let mut adv =
+                forms::controls(forms::NFS_SHARE_ADVANCED, &forms::submitted(forms::NFS_SHARE_ADVANCED, &form));
+            annotate(&mut main, &[], "", &errors);
+            annotate(&mut adv, &[], "", &errors);
+            let msgs = errors.iter().map(ToString::to_string).collect();
+            (StatusCode::UNPROCESSABLE_ENTITY, share_form(&c, "Add NFS share", "/sharing/nfs", main, adv, msgs))
+                .into_response()
+        }
+    }
+}
+
+async fn nfs_delete(State(st): State<Shared>, c: Caller, Path(id): Path<u32>) -> Response {
+    match st.run(&c.actor(), move |ng| ng.nfs_share_rm(&id.to_string())).await {
+        Ok(_) => back("/sharing", "NFS share deleted."),
+        Err(e) => error_page(e),
+    }
+}
+
+// ---- the iSCSI wizard -----------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "wizard.html")]
+struct WizardPage {
+    page: Page,
+    steps: Vec<(&'static str, Vec<Control>)>,
+    errors: Vec<String>,
+    review: Vec<(&'static str, String)>,
+    hidden: Vec<(&'static str, String)>,
+}
+
+fn wizard_steps(
+    values: &Map<String, Value>,
+    errors: &[nasguard_model::ValidationError],
+) -> Vec<(&'static str, Vec<Control>)> {
+    forms::WIZARD
+        .iter()
+        .map(|(title, fields)| {
+            let mut controls = forms::controls(fields, values);
+            annotate(&mut controls, &[], "", errors);
+            (*title, controls)
+        })
+        .collect()
+}
+
+async fn wizard_form(c: Caller) -> Response {
+    let mut values = Map::new();
+    values.insert("discovery_auth".into(), Value::String("CHAP".into()));
+    WizardPage {
+        page: Page::new(&c, "iSCSI Wizard", "sharing"),
+        steps: wizard_steps(&values, &[]),
+        errors: vec![],
+        review: vec![],
+        hidden: vec![],
+    }
+    .into_response()
+}
+
+fn all_wizard_fields() -> impl Iterator<Item = &'static Field> {
+    forms::WIZARD.iter().flat_map(|(_, f)| f.iter())
+}
+
+/// The wizard's input from its form (lists one per line or comma-separated).
+fn wizard_input(form: &[(String, String)]) -> Result<WizardInput, OpsError> {
+    let v = |n: &str| forms::value(form, n).trim().to_string();
+    let opt = |n: &str| Some(v(n)).filter(|s| !s.is_empty());
+    let list = |n: &str| -> Vec<String> {
+        v(n).split([',', '\n']).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    };
+    let invalid =
+        |field: &str, m: String| OpsError::Invalid(nasguard_model::ValidationErrors::single("iscsi wizard", field, m));
+    let size = nasguard_ops::parse_size(&v("size")).map_err(|m| invalid("size", m))?;
+    let mut networks = vec![];
+    for n in list("networks") {
+        networks.push(n.parse().map_err(|_| invalid("networks", format!("{n:?} is not a network in CIDR notation")))?);
+    }
+    let discovery_auth = match v("discovery_auth").as_str() {
+        "NONE" => nasguard_model::iscsi::AuthMethod::None,
+        "CHAP_MUTUAL" => nasguard_model::iscsi::AuthMethod::ChapMutual,
+        _ => nasguard_model::iscsi::AuthMethod::Chap,
+    };
+    Ok(WizardInput {
+        name: v("name"),
+        alias: opt("alias"),
+        extent_file: v("extent_file"),
+        size,
+        blocksize: 512,
+        portal: list("portal"),
+        discovery_auth,
+        chap_user: opt("chap_user"),
+        chap_secret: opt("chap_secret").map(nasguard_model::Secret::new),
+        peer_user: opt("peer_user"),
+        peer_secret: opt("peer_secret").map(nasguard_model::Secret::new),
+        initiators: list("initiators"),
+        networks,
+        allow_everyone: forms::value(form, "allow_everyone") == "on" || forms::value(form, "allow_everyone") == "true",
+    })
+}
+
+async fn wizard_post(State(st): State<Shared>, c: Caller, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let step = forms::value(&form, "step").to_string();
+    let page = || Page::new(&c, "iSCSI Wizard", "sharing");
+    let typed: Map<String, Value> = {
+        let fields: Vec<Field> =
+            all_wizard_fields().map(|f| Field { name: f.name, label: f.label, kind: f.kind, help: f.help }).collect();
+        forms::submitted(&fields, &form)
+    };
+    let redisplay = |errors: Vec<nasguard_model::ValidationError>, status: StatusCode| {
+        let msgs = errors.iter().map(ToString::to_string).collect();
+        let p = WizardPage {
+            page: page(),
+            steps: wizard_steps(&typed, &errors),
+            errors: msgs,
+            review: vec![],
+            hidden: vec![],
+        };
+        (status, p).into_response()
+    };
+    if step == "edit" {
+        return redisplay(vec![], StatusCode::OK);
+    }
+    let input = match wizard_input(&form) {
+        Ok(i) => i,
+        Err(OpsError::Invalid(v)) => return redisplay(v.0, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(e) => return error_page(e.into()),
+    };
+    if step == "create" {
+        let done = st.run(&c.actor(), move |ng| ng.iscsi_wizard(&input)).await;
+        return match done {
+            Ok(d) => back(
+                "/sharing",
+                &format!("Target {} created (revision {}). Apply to put it in place.", d.value.iqn, d.revision),
+            ),
+            Err(e) => {
+                let errors = invalid_list(&e);
+                if errors.is_empty() { error_page(e) } else { redisplay(errors, StatusCode::UNPROCESSABLE_ENTITY) }
+            }
+        };
+    }
+    // Review: check the whole change first, so errors show on the form.
+    let checked = {
+        let input = input.clone();
+        st.run(&c.actor(), move |ng| ng.iscsi_wizard_check(&input)).await
+    };
+    if let Err(e) = checked {
+        let errors = invalid_list(&e);
+        return if errors.is_empty() { error_page(e) } else { redisplay(errors, StatusCode::UNPROCESSABLE_ENTITY) };
+    }
+    let mut review = vec![];
+    let mut hidden = vec![];
+    for fd in all_wizard_fields() {
+        let shown = match typed.get(fd.name) {
+            Some(Value::Bool(b)) => {
+                if *b {
+                    "yes".to_string()
+                } else {
+                    "no".to_string()
+                }
+            }
+            Some(Value::String(s)) => s.clone(),
+            _ => String::new(),
+        };
+        let raw = forms::value(&form, fd.name).to_string();
+        let shown = if matches!(fd.kind, forms::Kind::Secret) && !raw.is_empty() { "(set)".to_string() } else { shown };
+        let shown =
+            if fd.name == "portal" && shown.is_empty() { "(the deployment's address)".to_string() } else { shown };
+        review.push((fd.label, shown));
+        if !raw.is_empty() {
+            hidden.push((fd.name, raw));
+        }
+    }
+    WizardPage { page: page(), steps: vec![], errors: vec![], review, hidden }.into_response()
+}
+
+// ---- apply and the audit log ------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "apply.html")]
+struct ApplyPage {
+    page: Page,
+    report: Option<ApplyReport>,
+    pending: usize,
+    applied: bool,
+    failure: Option<String>,
+}
+
+async fn apply_page(State(st): State<Shared>, c: Caller) -> Response {
+    let page = Page::new(&c, "Apply", "apply");
+    match st.run_alone(&c.actor(), |ng| ng.apply(true)).await {
+        Ok(r) => {
+            let pending = r.files.iter().filter(|f| f.changed).count();
+            ApplyPage { page, report: Some(r), pending, applied: false, failure: None }.into_response()
+        }
+        Err(e) => {
+            ApplyPage { page, report: None, pending: 0, applied: false, failure: Some(e.to_string()) }.into_response()
+        }
+    }
+}
+
+async fn apply_now(State(st): State<Shared>, c: Caller) -> Response {
+    let page = Page::new(&c, "Apply", "apply");
+    let result = st.run_alone(&c.actor(), |ng| ng.apply(false)).await;
+    metrics::apply_outcome(if result.is_ok() { "ok" } else { "failed" });
+    match result {
+        Ok(r) => ApplyPage { page, report: Some(r), pending: 0, applied: true, failure: None }.into_response(),
+        Err(e) => {
+            // Show what is still pending next to the daemon's reason.
+            let pending = st.run_alone(&c.actor(), |ng| ng.apply(true)).await.ok();
+            let n = pending.as_ref().map(|r| r.files.iter().filter(|f| f.changed).count()).unwrap_or(0);
+            (
+                StatusCode::CONFLICT,
+                ApplyPage { page, report: pending, pending: n, applied: false, failure: Some(e.to_string()) },
+            )
+                .into_response()
+        }
+    }
+}
+
+pub struct ChangeRow {
+    rev: i64,
+    at: String,
+    actor: String,
+    object: String,
+    action: String,
+    old: String,
+    new: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "audit_log.html")]
+struct AuditLogPage {
+    page: Page,
+    changes: Vec<ChangeRow>,
+    events: Vec<nasguard_store::Event>,
+}
+
+async fn audit_log(State(st): State<Shared>, c: Caller) -> Response {
+    let (entries, events) = match st.run(&c.actor(), |ng| ng.audit_log(500)).await {
+        Ok(log) => (log.changes, log.events),
+        Err(e) => return error_page(e),
+    };
+    let text = |v: &Option<Value>| v.as_ref().map(Value::to_string).unwrap_or_default();
+    let changes = entries
+        .iter()
+        .map(|e| ChangeRow {
+            rev: e.rev,
+            at: e.at.clone(),
+            actor: e.actor.clone(),
+            object: e.object.clone(),
+            action: e.action.clone(),
+            old: text(&e.old),
+            new: text(&e.new),
+        })
+        .collect();
+    AuditLogPage { page: Page::new(&c, "Audit log", "audit-log"), changes, events }.into_response()
+}

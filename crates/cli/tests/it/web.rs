@@ -134,6 +134,13 @@ fn tcp_forwarding_raises_ssh003_on_the_dashboard_and_fix_clears_it() {
     let cfg = s.ok(&["--json", "config", "show", "ssh"]);
     assert!(cfg.contains("\"tcpfwd\": false"), "{cfg}");
 
+    // Waive a finding with a reason: it moves to the Waived table.
+    b.fill("tr[data-rule='SMB-005'] input[name='reason']", "no macOS clients here");
+    b.click("tr[data-rule='SMB-005'] form.waive button");
+    b.wait_text(".notice", "SMB-005 on smb waived");
+    assert!(b.try_find("tr[data-rule='SMB-005']").is_none());
+    assert!(b.text("#findings").contains("no macOS clients here"));
+
     // The other forms, with their labels and warnings.
     b.goto(&format!("{}/services/smb", server.url));
     assert_labels(
@@ -263,4 +270,38 @@ fn nfs_share_made_with_advanced_options_shows_in_showmount() {
     assert_eq!(rc, 0, "{out}");
     let line = out.lines().find(|l| l.starts_with(path)).unwrap_or_else(|| panic!("{path} not exported: {out}"));
     assert!(line.contains("10.231.0.0/30"), "{line}");
+}
+
+#[test]
+fn a_failed_apply_shows_the_daemons_reason_and_the_old_config_keeps_running() {
+    if !have(&["sshd", "ssh-keygen", "ssh-keyscan"]) {
+        return;
+    }
+    let s = Sandbox::with_port_base(14000);
+    s.admin("alice", PASSWORD);
+    s.ok(&["apply"]);
+    s.ok(&["service", "start", "ssh"]);
+    let conf = s.state().join("etc/sshd_config");
+    let before = std::fs::read(&conf).unwrap();
+    let server = s.serve(18205);
+    let Some(b) = Browser::start(19505) else { return };
+    log_in(&b, &server);
+    b.goto(&format!("{}/services", server.url));
+    assert!(b.text("#service-ssh .state").contains("Running"));
+    // A known keyword with a value only sshd -t rejects.
+    b.goto(&format!("{}/services/ssh", server.url));
+    b.fill("#f-options", "MaxAuthTries many");
+    b.click("#save");
+    b.wait_text(".notice", "Saved");
+    b.goto(&format!("{}/apply", server.url));
+    b.wait_text("pre.diff", "axauthtries many");
+    b.click("#apply");
+    let failed = b.wait_text("#apply-failed", "previous configuration is still in place and running");
+    assert!(failed.contains("sshd -t"), "{failed}");
+    b.screenshot("apply-failed");
+    assert_eq!(std::fs::read(&conf).unwrap(), before, "the live config is untouched");
+    let (_, banner) = client("ssh-keyscan", &["-p", &(s.port_base + 22).to_string(), "127.0.0.1"]);
+    assert!(banner.contains("ssh-ed25519"), "sshd still answers: {banner}");
+    let log = s.ok(&["log"]);
+    assert!(log.contains("web:alice apply failed"), "{log}");
 }

@@ -19,7 +19,7 @@ use nasguard_model::fields::Edit;
 use nasguard_model::nfs::NfsShare;
 use nasguard_model::smb::SmbShare;
 use nasguard_model::{Config, Service, Waiver};
-use nasguard_ops::{ApplyReport, Drift, OpsError, WizardInput};
+use nasguard_ops::{ApplyReport, Changed, Drift, OpsError, WizardInput};
 use nasguard_policy::{Finding, Severity};
 use nasguard_report::Report;
 use serde_json::{Map, Value};
@@ -533,34 +533,90 @@ async fn sharing(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<St
         .into_response()
 }
 
-fn share_form(
-    c: &Caller,
-    title: &str,
-    action: &str,
-    main: Vec<Control>,
-    advanced: Vec<Control>,
-    errors: Vec<String>,
-) -> FormPage {
-    let open_advanced = advanced.iter().any(|c| c.error.is_some()) || !errors.is_empty();
-    FormPage {
-        page: Page::new(c, title, "sharing"),
-        action: action.into(),
-        back: "/sharing".into(),
-        controls: main,
-        advanced,
-        open_advanced,
-        errors,
+/// A share form: its main fields and those under "Advanced Options".
+struct ShareForm {
+    noun: &'static str,
+    title: &'static str,
+    action: &'static str,
+    main: &'static [Field],
+    advanced: &'static [Field],
+}
+
+const SMB_FORM: ShareForm = ShareForm {
+    noun: "SMB share",
+    title: "Add SMB share",
+    action: "/sharing/smb",
+    main: forms::SMB_SHARE,
+    advanced: &[],
+};
+const NFS_FORM: ShareForm = ShareForm {
+    noun: "NFS share",
+    title: "Add NFS share",
+    action: "/sharing/nfs",
+    main: forms::NFS_SHARE,
+    advanced: forms::NFS_SHARE_ADVANCED,
+};
+
+impl ShareForm {
+    fn page(&self, c: &Caller, main: Vec<Control>, advanced: Vec<Control>, errors: Vec<String>) -> FormPage {
+        let open_advanced = advanced.iter().any(|c| c.error.is_some()) || !errors.is_empty();
+        let page = Page::new(c, self.title, "sharing");
+        FormPage {
+            page,
+            action: self.action.into(),
+            back: "/sharing".into(),
+            controls: main,
+            advanced,
+            open_advanced,
+            errors,
+        }
+    }
+
+    fn empty<T: serde::Serialize>(&self, c: &Caller, default: &T) -> Response {
+        let values = json_map(default);
+        let main = forms::controls(self.main, &values);
+        let advanced = forms::controls(self.advanced, &values);
+        self.page(c, main, advanced, vec![]).into_response()
+    }
+
+    fn assignments(&self, form: &[(String, String)]) -> Vec<String> {
+        let mut a = forms::assignments(self.main, form);
+        a.extend(forms::assignments(self.advanced, form));
+        a
+    }
+
+    /// After `add`: back to Sharing, or the form again with what was typed
+    /// and each error next to its field.
+    fn outcome(&self, c: &Caller, form: &[(String, String)], done: Result<Changed<u32>, ApiError>) -> Response {
+        let e = match done {
+            Ok(d) => {
+                return back(
+                    "/sharing",
+                    &format!("{} added (revision {}). Apply to put it in place.", self.noun, d.revision),
+                );
+            }
+            Err(e) => e,
+        };
+        let errors = invalid_list(&e);
+        if errors.is_empty() {
+            return error_page(e);
+        }
+        let mut main = forms::controls(self.main, &forms::submitted(self.main, form));
+        let mut adv = forms::controls(self.advanced, &forms::submitted(self.advanced, form));
+        annotate(&mut main, &[], "", &errors);
+        annotate(&mut adv, &[], "", &errors);
+        let msgs = errors.iter().map(ToString::to_string).collect();
+        (StatusCode::UNPROCESSABLE_ENTITY, self.page(c, main, adv, msgs)).into_response()
     }
 }
 
 async fn smb_new(c: Caller) -> Response {
-    let controls = forms::controls(forms::SMB_SHARE, &json_map(&SmbShare::default()));
-    share_form(&c, "Add SMB share", "/sharing/smb", controls, vec![], vec![]).into_response()
+    SMB_FORM.empty(&c, &SmbShare::default())
 }
 
 async fn smb_create(State(st): State<Shared>, c: Caller, body: Bytes) -> Response {
     let form = parse_form(&body);
-    let assignments = forms::assignments(forms::SMB_SHARE, &form);
+    let assignments = SMB_FORM.assignments(&form);
     let done = st
         .run(&c.actor(), move |ng| {
             let mut share = SmbShare::default();
@@ -568,20 +624,7 @@ async fn smb_create(State(st): State<Shared>, c: Caller, body: Bytes) -> Respons
             ng.smb_share_add(share)
         })
         .await;
-    match done {
-        Ok(d) => back("/sharing", &format!("SMB share added (revision {}). Apply to put it in place.", d.revision)),
-        Err(e) => {
-            let errors = invalid_list(&e);
-            if errors.is_empty() {
-                return error_page(e);
-            }
-            let mut controls = forms::controls(forms::SMB_SHARE, &forms::submitted(forms::SMB_SHARE, &form));
-            annotate(&mut controls, &[], "", &errors);
-            let msgs = errors.iter().map(ToString::to_string).collect();
-            (StatusCode::UNPROCESSABLE_ENTITY, share_form(&c, "Add SMB share", "/sharing/smb", controls, vec![], msgs))
-                .into_response()
-        }
-    }
+    SMB_FORM.outcome(&c, &form, done)
 }
 
 async fn smb_delete(State(st): State<Shared>, c: Caller, Path(id): Path<u32>) -> Response {
@@ -592,16 +635,12 @@ async fn smb_delete(State(st): State<Shared>, c: Caller, Path(id): Path<u32>) ->
 }
 
 async fn nfs_new(c: Caller) -> Response {
-    let values = json_map(&NfsShare::default());
-    let main = forms::controls(forms::NFS_SHARE, &values);
-    let advanced = forms::controls(forms::NFS_SHARE_ADVANCED, &values);
-    share_form(&c, "Add NFS share", "/sharing/nfs", main, advanced, vec![]).into_response()
+    NFS_FORM.empty(&c, &NfsShare::default())
 }
 
 async fn nfs_create(State(st): State<Shared>, c: Caller, body: Bytes) -> Response {
     let form = parse_form(&body);
-    let mut assignments = forms::assignments(forms::NFS_SHARE, &form);
-    assignments.extend(forms::assignments(forms::NFS_SHARE_ADVANCED, &form));
+    let assignments = NFS_FORM.assignments(&form);
     let done = st
         .run(&c.actor(), move |ng| {
             let mut share = NfsShare::default();
@@ -609,23 +648,7 @@ async fn nfs_create(State(st): State<Shared>, c: Caller, body: Bytes) -> Respons
             ng.nfs_share_add(share)
         })
         .await;
-    match done {
-        Ok(d) => back("/sharing", &format!("NFS share added (revision {}). Apply to put it in place.", d.revision)),
-        Err(e) => {
-            let errors = invalid_list(&e);
-            if errors.is_empty() {
-                return error_page(e);
-            }
-            let mut main = forms::controls(forms::NFS_SHARE, &forms::submitted(forms::NFS_SHARE, &form));
-            let mut adv =
-                forms::controls(forms::NFS_SHARE_ADVANCED, &forms::submitted(forms::NFS_SHARE_ADVANCED, &form));
-            annotate(&mut main, &[], "", &errors);
-            annotate(&mut adv, &[], "", &errors);
-            let msgs = errors.iter().map(ToString::to_string).collect();
-            (StatusCode::UNPROCESSABLE_ENTITY, share_form(&c, "Add NFS share", "/sharing/nfs", main, adv, msgs))
-                .into_response()
-        }
-    }
+    NFS_FORM.outcome(&c, &form, done)
 }
 
 async fn nfs_delete(State(st): State<Shared>, c: Caller, Path(id): Path<u32>) -> Response {

@@ -226,6 +226,23 @@ fn the_api_does_what_the_cli_does_and_the_log_names_the_user() {
     assert!(plan["files"].as_array().unwrap().iter().any(|f| f["changed"] == true), "{plan}");
     assert!(!s.state().join("etc/sshd_config").exists(), "a dry run writes nothing");
 
+    // Live: this machine's services as configured (none runs: every probe
+    // reports why), and a scan of a closed loopback port (counted as failed).
+    let (st, live) = call(&server, &token, Method::GET, "/audit?live=true", None);
+    assert_eq!(st, 200, "{live}");
+    assert_eq!(live["probes"].as_array().unwrap().len(), 4, "{live}");
+    assert!(live["drift"].is_array() && live["findings"].is_array(), "{live}");
+    let (st, scan) = call(
+        &server,
+        &token,
+        Method::POST,
+        "/scan",
+        Some(json!({"targets": ["ssh://127.0.0.1:1"], "timeout_ms": 500})),
+    );
+    assert_eq!(st, 200, "{scan}");
+    assert_eq!(scan["summary"]["failed"], 1, "{scan}");
+    assert!(scan["targets"][0]["error"].as_str().unwrap_or_default().contains("refused"), "{scan}");
+
     // Every change is in the audit log under the API user.
     let (_, log) = call(&server, &token, Method::GET, "/audit-log", None);
     let actors: Vec<&str> = log["changes"].as_array().unwrap().iter().map(|c| c["actor"].as_str().unwrap()).collect();

@@ -131,6 +131,9 @@ fn tcp_forwarding_raises_ssh003_on_the_dashboard_and_fix_clears_it() {
     b.screenshot("dashboard-finding");
     b.click("tr[data-rule='SSH-003'] button.fix");
     b.wait_gone("tr[data-rule='SSH-003']");
+    // htmx (under the strict CSP) swapped the findings in place: without
+    // it the form would have navigated to "/?notice=...".
+    assert!(!b.url().contains("notice"), "{}", b.url());
     let cfg = s.ok(&["--json", "config", "show", "ssh"]);
     assert!(cfg.contains("\"tcpfwd\": false"), "{cfg}");
 

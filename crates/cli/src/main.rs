@@ -6,9 +6,9 @@ mod args;
 
 use args::*;
 use clap::Parser;
+use nasguard_model::Waiver;
 use nasguard_model::nfs::NfsShare;
 use nasguard_model::smb::SmbShare;
-use nasguard_model::{Service, Waiver};
 use nasguard_ops::{Changed, Nasguard, OpsError, WizardInput};
 use nasguard_policy::Severity;
 use nasguard_store::Deployment;
@@ -106,13 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Config(ConfigCmd::Show { service }) => {
             let cfg = open(&cli)?.snapshot()?.config;
-            let v: Value = match service {
-                Service::Smb => serde_json::to_value(&cfg.smb)?,
-                Service::Nfs => serde_json::to_value(&cfg.nfs)?,
-                Service::Ssh => serde_json::to_value(&cfg.ssh)?,
-                Service::Iscsi => serde_json::to_value(&cfg.iscsi.global)?,
-            };
-            show(json, &v)
+            show(json, &Value::Object(cfg.service_settings(*service)))
         }
         Command::Config(ConfigCmd::Set { service, assignments }) => {
             let c = open(&cli)?.set_service(*service, assignments)?;

@@ -142,6 +142,21 @@ pub fn next_id<T>(items: &[T], id: impl Fn(&T) -> u32) -> u32 {
 }
 
 impl Config {
+    /// One service's settings as JSON (`config show`, `GET /config/{service}`,
+    /// the Services edit form): the object `config set` / `PUT` edit.
+    pub fn service_settings(&self, service: Service) -> serde_json::Map<String, serde_json::Value> {
+        let v = match service {
+            Service::Smb => serde_json::to_value(&self.smb),
+            Service::Nfs => serde_json::to_value(&self.nfs),
+            Service::Ssh => serde_json::to_value(&self.ssh),
+            Service::Iscsi => serde_json::to_value(&self.iscsi.global),
+        };
+        match v {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        }
+    }
+
     /// Moves auxiliary lines that set an owned setting onto its field, and
     /// fills derived values (extent serials). Returns one note per change, to
     /// show the user. Run before [`Config::validate`] on every change.

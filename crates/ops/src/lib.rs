@@ -169,6 +169,14 @@ impl Nasguard {
         })
     }
 
+    /// A share from its fields (API bodies, web forms); unset fields keep
+    /// their (secure) defaults.
+    pub fn smb_share_create<'e>(&mut self, edit: impl Into<Edit<'e>>) -> Result<Changed<u32>> {
+        let mut share = SmbShare::default();
+        edit.into().apply(&mut share, "smb share")?;
+        self.smb_share_add(share)
+    }
+
     pub fn smb_share_set<'e>(&mut self, key: &str, edit: impl Into<Edit<'e>>) -> Result<Changed<()>> {
         let edit = edit.into();
         self.change(&format!("smb share set {key}"), |cfg| {
@@ -193,6 +201,13 @@ impl Nasguard {
             cfg.nfs_shares.push(share);
             Ok(id)
         })
+    }
+
+    /// An export from its fields (API bodies, web forms).
+    pub fn nfs_share_create<'e>(&mut self, edit: impl Into<Edit<'e>>) -> Result<Changed<u32>> {
+        let mut share = NfsShare::default();
+        edit.into().apply(&mut share, "nfs share")?;
+        self.nfs_share_add(share)
     }
 
     pub fn nfs_share_set<'e>(&mut self, key: &str, edit: impl Into<Edit<'e>>) -> Result<Changed<()>> {

@@ -184,13 +184,7 @@ pub enum ServiceConfig {
 async fn config_get(State(st): State<Shared>, c: Caller, Path(svc): Path<String>) -> ApiResult<Json<Value>> {
     let svc = service(&svc)?;
     let cfg = st.run(&c.actor(), |ng| Ok(ng.snapshot()?.config)).await?;
-    let v = match svc {
-        Service::Smb => serde_json::to_value(&cfg.smb),
-        Service::Nfs => serde_json::to_value(&cfg.nfs),
-        Service::Ssh => serde_json::to_value(&cfg.ssh),
-        Service::Iscsi => serde_json::to_value(&cfg.iscsi.global),
-    };
-    v.map(Json).map_err(|e| ApiError::Internal(e.to_string()))
+    Ok(Json(Value::Object(cfg.service_settings(svc))))
 }
 
 /// Change some of a service's settings: send only the fields to change.
@@ -222,9 +216,7 @@ async fn smb_list(State(st): State<Shared>, c: Caller) -> ApiResult<Json<Vec<Smb
     responses((status = 201, body = Created), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn smb_add(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiResult<Response> {
     let fields = object(&body, "smb share")?;
-    let mut share = SmbShare::default();
-    apply_json(&mut share, "smb share", &fields).map_err(nasguard_ops::OpsError::from)?;
-    Ok(created(st.run(&c.actor(), move |ng| ng.smb_share_add(share)).await?))
+    Ok(created(st.run(&c.actor(), move |ng| ng.smb_share_create(&fields)).await?))
 }
 
 #[utoipa::path(get, path = "/shares/smb/{id}", tag = "shares", params(("id" = u32, Path)),
@@ -270,9 +262,7 @@ async fn nfs_list(State(st): State<Shared>, c: Caller) -> ApiResult<Json<Vec<Nfs
     responses((status = 201, body = Created), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn nfs_add(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiResult<Response> {
     let fields = object(&body, "nfs share")?;
-    let mut share = NfsShare::default();
-    apply_json(&mut share, "nfs share", &fields).map_err(nasguard_ops::OpsError::from)?;
-    Ok(created(st.run(&c.actor(), move |ng| ng.nfs_share_add(share)).await?))
+    Ok(created(st.run(&c.actor(), move |ng| ng.nfs_share_create(&fields)).await?))
 }
 
 #[utoipa::path(get, path = "/shares/nfs/{id}", tag = "shares", params(("id" = u32, Path)),

@@ -329,15 +329,6 @@ fn service_fields(s: Service) -> &'static [Field] {
     }
 }
 
-fn service_values(cfg: &Config, s: Service) -> Map<String, Value> {
-    match s {
-        Service::Smb => json_map(&cfg.smb),
-        Service::Nfs => json_map(&cfg.nfs),
-        Service::Ssh => json_map(&cfg.ssh),
-        Service::Iscsi => json_map(&cfg.iscsi.global),
-    }
-}
-
 /// Marks each control with the findings that judge its field, and with
 /// the validation error that names it.
 fn annotate(controls: &mut [Control], findings: &[Finding], object: &str, errors: &[nasguard_model::ValidationError]) {
@@ -377,7 +368,7 @@ async fn service_form(
         Ok(x) => x,
         Err(e) => return error_page(e),
     };
-    let mut controls = forms::controls(service_fields(svc), &service_values(&cfg, svc));
+    let mut controls = forms::controls(service_fields(svc), &cfg.service_settings(svc));
     annotate(&mut controls, &report.findings, &svc.to_string(), &[]);
     FormPage {
         page: Page::new(&c, format!("{} service", label(svc)), "services").notice(&q),
@@ -617,13 +608,7 @@ async fn smb_new(c: Caller) -> Response {
 async fn smb_create(State(st): State<Shared>, c: Caller, body: Bytes) -> Response {
     let form = parse_form(&body);
     let assignments = SMB_FORM.assignments(&form);
-    let done = st
-        .run(&c.actor(), move |ng| {
-            let mut share = SmbShare::default();
-            Edit::Assignments(&assignments).apply(&mut share, "smb share")?;
-            ng.smb_share_add(share)
-        })
-        .await;
+    let done = st.run(&c.actor(), move |ng| ng.smb_share_create(Edit::Assignments(&assignments))).await;
     SMB_FORM.outcome(&c, &form, done)
 }
 
@@ -641,13 +626,7 @@ async fn nfs_new(c: Caller) -> Response {
 async fn nfs_create(State(st): State<Shared>, c: Caller, body: Bytes) -> Response {
     let form = parse_form(&body);
     let assignments = NFS_FORM.assignments(&form);
-    let done = st
-        .run(&c.actor(), move |ng| {
-            let mut share = NfsShare::default();
-            Edit::Assignments(&assignments).apply(&mut share, "nfs share")?;
-            ng.nfs_share_add(share)
-        })
-        .await;
+    let done = st.run(&c.actor(), move |ng| ng.nfs_share_create(Edit::Assignments(&assignments))).await;
     NFS_FORM.outcome(&c, &form, done)
 }
 

@@ -85,8 +85,9 @@ or above --fail-on; 1 findings at or above it; 2 usage error; 3 a target could n
     #[command(long_about = "Serve the REST API (/api/v1, its OpenAPI document at /api/v1/openapi.json), the web UI \
 and Prometheus metrics (/metrics) from this state directory.\n\nThere is no default password: with no admin yet, \
 serve prints a one-time setup link; or create one first with `nasguard admin create NAME`. API clients send \
-`Authorization: Bearer TOKEN` with a token from `nasguard token create`. The server speaks plain HTTP: keep it on \
-loopback, or put it behind an HTTPS reverse proxy and pass --secure-cookies.")]
+`Authorization: Bearer TOKEN` with a token from `nasguard token create`. With --tls-cert and --tls-key it serves \
+HTTPS (TLS 1.2/1.3, Secure cookies, HSTS); without them plain HTTP: keep that on loopback, or put an HTTPS reverse \
+proxy in front and pass --secure-cookies.")]
     Serve(ServeArgs),
     /// Web UI and API administrators (passwords hashed with Argon2id).
     #[command(subcommand)]
@@ -104,6 +105,12 @@ pub struct ServeArgs {
     /// Mark the session cookie Secure (when an HTTPS proxy is in front).
     #[arg(long)]
     pub secure_cookies: bool,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]

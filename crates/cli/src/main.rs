@@ -627,26 +627,35 @@ fn service(cli: &Cli, a: &ServiceArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn serve(cli: &Cli, a: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let (state, setup) = nasguard_server::prepare(&cli.state_dir, a.secure_cookies)?;
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(cert), Some(key)) => Some(nasguard_server::tls_config(cert, key).map_err(|e| anyhow::anyhow!(e))?),
+        _ => None,
+    };
+    let (state, setup) = nasguard_server::prepare(&cli.state_dir, a.secure_cookies, tls.is_some())?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(a.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", a.listen))?;
         let addr = listener.local_addr()?;
-        println!("nasguard serving http://{addr}/ (API: http://{addr}/api/v1/openapi.json)");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        println!("nasguard serving {scheme}://{addr}/ (API: {scheme}://{addr}/api/v1/openapi.json)");
         if let Some(token) = setup {
             println!("No administrator yet. Open this one-time link to create one:");
-            println!("  http://{addr}/setup?token={token}");
+            println!("  {scheme}://{addr}/setup?token={token}");
             println!("(or stop here and run `nasguard admin create NAME`)");
         }
-        if !addr.ip().is_loopback() && !a.secure_cookies {
+        if !addr.ip().is_loopback() && tls.is_none() && !a.secure_cookies {
             eprintln!(
                 "warning: listening on {addr} over plain HTTP: passwords and tokens cross the network in clear. \
-                 Put an HTTPS proxy in front and pass --secure-cookies, or listen on 127.0.0.1."
+                 Pass --tls-cert/--tls-key, or put an HTTPS proxy in front and pass --secure-cookies, or listen on \
+                 127.0.0.1."
             );
         }
-        nasguard_server::serve(listener, state).await?;
+        match tls {
+            Some(config) => nasguard_server::serve_tls(listener, state, config).await?,
+            None => nasguard_server::serve(listener, state).await?,
+        }
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -24,9 +24,16 @@ use std::sync::Arc;
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
                        connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-async fn security_headers(req: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+async fn security_headers(
+    axum::extract::State(state): axum::extract::State<Shared>,
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    if state.tls {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -49,24 +56,49 @@ pub fn router(state: Shared) -> Router {
         .merge(public)
         .fallback(ui::not_found)
         .layer(middleware::from_fn(metrics::track))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), security_headers))
         .with_state(state)
 }
 
 /// Opens the store of `dir` for serving. With no admin yet, makes the
-/// one-time setup token and returns it.
-pub fn prepare(dir: &Path, secure_cookies: bool) -> Result<(Shared, Option<String>), nasguard_ops::OpsError> {
+/// one-time setup token and returns it. `tls`: the server speaks HTTPS
+/// itself (cookies are then always `Secure`, and HSTS is sent).
+pub fn prepare(
+    dir: &Path,
+    secure_cookies: bool,
+    tls: bool,
+) -> Result<(Shared, Option<String>), nasguard_ops::OpsError> {
     let ng = Nasguard::open(dir, "server")?;
     let setup = if ng.admin_count()? == 0 { Some(nasguard_ops::random_token()?) } else { None };
-    let state = AppState::new(dir.to_path_buf(), ng, secure_cookies);
+    let state = AppState::new(dir.to_path_buf(), ng, secure_cookies || tls, tls);
     if let Ok(mut slot) = state.setup_token.lock() {
         slot.clone_from(&setup);
     }
     Ok((Arc::new(state), setup))
 }
 
-/// Serves until the process is stopped.
+/// Serves plain HTTP until SIGTERM or Ctrl-C, then finishes the requests
+/// in flight.
 pub async fn serve(listener: tokio::net::TcpListener, state: Shared) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).await
+    axum::serve(listener, app).with_graceful_shutdown(stop_signal()).await
 }
+
+/// Resolves on SIGTERM (service managers) or SIGINT (Ctrl-C).
+pub async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        // Without signal handlers, run until killed.
+        _ => std::future::pending::<()>().await,
+    }
+}
+
+pub use tls::{serve_tls, tls_config};
+
+mod tls;

@@ -16,14 +16,16 @@ pub struct AppState {
     pub setup_token: Mutex<Option<String>>,
     pub limiter: LoginLimiter,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
-    /// Mark the session cookie `Secure` (behind an HTTPS proxy).
+    /// Mark the session cookie `Secure` (HTTPS here or at a proxy in front).
     pub secure_cookies: bool,
+    /// This process terminates TLS itself (HSTS is sent).
+    pub tls: bool,
 }
 
 pub type Shared = Arc<AppState>;
 
 impl AppState {
-    pub fn new(dir: PathBuf, ng: Nasguard, secure_cookies: bool) -> AppState {
+    pub fn new(dir: PathBuf, ng: Nasguard, secure_cookies: bool, tls: bool) -> AppState {
         AppState {
             dir,
             ng: Mutex::new(ng),
@@ -31,6 +33,7 @@ impl AppState {
             limiter: LoginLimiter::default(),
             metrics: crate::metrics::handle(),
             secure_cookies,
+            tls,
         }
     }
 

@@ -342,6 +342,63 @@ fn metrics_report_findings_services_applies_and_latencies() {
     );
 }
 
+#[test]
+fn https_with_a_certificate_secure_cookies_hsts_and_a_clean_stop() {
+    if !have(&["openssl", "curl"]) {
+        return;
+    }
+    let s = Sandbox::new();
+    s.admin("alice", PASSWORD);
+    let (cert, key) = (s.path("cert.pem"), s.path("key.pem"));
+    let (rc, out) = crate::support::client(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            key.to_str().unwrap(),
+            "-out",
+            cert.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(rc, 0, "{out}");
+    let server = s.serve_with(18107, &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()]);
+    assert!(server.url.starts_with("https://"));
+    let curl = |args: &[&str]| {
+        let mut all = vec!["-sS", "--max-time", "5", "--cacert", cert.to_str().unwrap()];
+        all.extend_from_slice(args);
+        crate::support::client("curl", &all)
+    };
+    let (rc, out) = curl(&[&server.api("/health")]);
+    assert_eq!((rc, out.trim()), (0, r#"{"status":"ok"}"#));
+    // The certificate is checked: without trusting it, curl refuses.
+    let (rc, _) = crate::support::client("curl", &["-sS", "--max-time", "5", &server.api("/health")]);
+    assert_ne!(rc, 0);
+    // Plain HTTP on the TLS port gets no answer.
+    let (_, out) = crate::support::client("curl", &["-sS", "--max-time", "5", "http://127.0.0.1:18107/api/v1/health"]);
+    assert!(!out.contains("status"), "{out}");
+    let (rc, head) =
+        curl(&["-i", "-d", &format!("username=alice&password={PASSWORD}"), &format!("{}/login", server.url)]);
+    assert_eq!(rc, 0, "{head}");
+    let head = head.to_lowercase();
+    assert!(head.contains("strict-transport-security: max-age=31536000"), "{head}");
+    let cookie = head.lines().find(|l| l.starts_with("set-cookie:")).unwrap_or_default();
+    assert!(cookie.contains("; secure") && cookie.contains("httponly") && cookie.contains("samesite=strict"), "{head}");
+    // SIGTERM stops it cleanly (exit 0), as a service manager expects.
+    assert!(server.terminate().success());
+}
+
 /// schemathesis (PyPI) fuzzes the operations of the OpenAPI document (apply
 /// included: in a sandbox it writes only under the state directory): no
 /// 5xx, answers that match the document. Three are left out, because random

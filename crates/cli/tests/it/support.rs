@@ -191,6 +191,18 @@ impl Server {
     pub fn api(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.url)
     }
+
+    /// SIGTERM, as a service manager stops it; returns how it exited.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        for _ in 0..200 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("nasguard serve did not stop within 5 s of SIGTERM");
+    }
 }
 
 impl Drop for Server {
@@ -203,10 +215,25 @@ impl Drop for Server {
 impl Sandbox {
     /// Starts `nasguard serve` for this sandbox and waits until it answers.
     pub fn serve(&self, port: u16) -> Server {
+        let server = self.serve_with(port, &[]);
+        let http = server.http();
+        for _ in 0..200 {
+            if http.get(server.api("/health")).send().is_ok_and(|r| r.status() == 200) {
+                return server;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("nasguard serve did not answer on port {port}");
+    }
+
+    /// Starts `nasguard serve --listen 127.0.0.1:PORT EXTRA...` and waits
+    /// until it has printed its address (its setup link comes right after).
+    pub fn serve_with(&self, port: u16, extra: &[&str]) -> Server {
         use std::io::BufRead;
         let mut child = self
             .cmd()
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(extra)
             .env("NASGUARD_SYSTEM_ROOT", self.dir.path().join("root"))
             .stdout(std::process::Stdio::piped())
             .spawn()
@@ -219,17 +246,17 @@ impl Sandbox {
                 sink.lock().unwrap().push(l);
             }
         });
-        let server = Server { child, url: format!("http://127.0.0.1:{port}"), lines };
-        let http = server.http();
-        for _ in 0..200 {
-            if http.get(server.api("/health")).send().is_ok_and(|r| r.status() == 200) {
-                // The setup link is printed right after the listener is up.
+        let scheme = if extra.contains(&"--tls-cert") { "https" } else { "http" };
+        let server = Server { child, url: format!("{scheme}://127.0.0.1:{port}"), lines };
+        for _ in 0..400 {
+            let printed = server.lines.lock().unwrap().iter().any(|l| l.starts_with("nasguard serving"));
+            if printed {
                 std::thread::sleep(std::time::Duration::from_millis(50));
                 return server;
             }
             std::thread::sleep(std::time::Duration::from_millis(25));
         }
-        panic!("nasguard serve did not answer on port {port}");
+        panic!("nasguard serve did not start on port {port}");
     }
 
     /// Creates an administrator through the CLI.

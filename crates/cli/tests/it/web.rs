@@ -117,6 +117,8 @@ fn tcp_forwarding_raises_ssh003_on_the_dashboard_and_fix_clears_it() {
         &b.source(),
         &["Log in as Root with Password", "Allow TCP Port Forwarding", "Weak Ciphers", "Auxiliary Parameters"],
     );
+    // Before anything is saved, each judged field names its rule.
+    assert!(b.source().contains("Checked by <code>SSH-003</code>"), "{}", b.source());
     assert!(!b.selected("#f-tcpfwd"));
     b.click("label[for='f-tcpfwd']");
     assert!(b.selected("#f-tcpfwd"));
@@ -164,8 +166,27 @@ fn tcp_forwarding_raises_ssh003_on_the_dashboard_and_fix_clears_it() {
         b.screenshot(&format!("service-{page}"));
     }
     b.goto(&format!("{}/sharing/smb/new", server.url));
-    assert_labels(&b.source(), &["Purpose", "Path", "Name"]);
+    assert_labels(&b.source(), &["Purpose", "Path", "Name", "Allow Guest Access"]);
     b.screenshot("smb-share-new");
+    // A share with guest access: its edit form warns, naming the rule;
+    // turning guest access off there clears it.
+    let public = s.path("public");
+    std::fs::create_dir_all(&public).unwrap();
+    b.fill("#f-name", "public");
+    b.fill("#f-path", public.to_str().unwrap());
+    b.click("label[for='f-guestok']");
+    b.click("#save");
+    b.wait_text(".notice", "SMB share added");
+    b.click("#edit-smb-1");
+    b.wait_text("p.warning[data-rule='SMB-008']", "SMB-008");
+    b.screenshot("smb-share-edit");
+    b.click("label[for='f-guestok']");
+    b.click("#save");
+    b.wait_text(".notice", "SMB share saved");
+    b.click("#edit-smb-1");
+    b.find("#save");
+    assert!(b.try_find("p.warning[data-rule='SMB-008']").is_none());
+    assert!(!b.selected("#f-guestok"));
     b.goto(&format!("{}/audit-log", server.url));
     assert!(b.text("#changes").contains("web:alice"));
     b.screenshot("audit-log");

@@ -209,6 +209,8 @@ pub struct Control {
     pub options: Vec<Opt>,
     /// Findings that judge this field.
     pub warnings: Vec<Warning>,
+    /// The rules that judge this field, named before anything is saved.
+    pub rules: Vec<&'static str>,
     pub error: Option<String>,
 }
 
@@ -280,6 +282,7 @@ pub fn controls(fields: &[Field], values: &Map<String, Value>) -> Vec<Control> {
                     .map(|(value, label)| Opt { value, label, selected: selected(value) })
                     .collect(),
                 warnings: vec![],
+                rules: vec![],
                 error: None,
             }
         })

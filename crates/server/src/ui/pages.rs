@@ -39,9 +39,11 @@ pub fn routes() -> Router<Shared> {
         .route("/sharing", get(sharing))
         .route("/sharing/smb/new", get(smb_new))
         .route("/sharing/smb", post(smb_create))
+        .route("/sharing/smb/{id}", get(smb_edit).post(smb_save))
         .route("/sharing/smb/{id}/delete", post(smb_delete))
         .route("/sharing/nfs/new", get(nfs_new))
         .route("/sharing/nfs", post(nfs_create))
+        .route("/sharing/nfs/{id}", get(nfs_edit).post(nfs_save))
         .route("/sharing/nfs/{id}/delete", post(nfs_delete))
         .route("/sharing/iscsi/wizard", get(wizard_form).post(wizard_post))
         .route("/apply", get(apply_page).post(apply_now))
@@ -329,6 +331,17 @@ fn service_fields(s: Service) -> &'static [Field] {
     }
 }
 
+/// Names, on each control, the rules of `service` that judge its field.
+fn name_rules(controls: &mut [Control], service: Service) {
+    for c in controls.iter_mut() {
+        c.rules = nasguard_policy::catalog()
+            .iter()
+            .filter(|r| r.info.service == Some(service) && r.info.field == Some(c.name))
+            .map(|r| r.info.id)
+            .collect();
+    }
+}
+
 /// Marks each control with the findings that judge its field, and with
 /// the validation error that names it.
 fn annotate(controls: &mut [Control], findings: &[Finding], object: &str, errors: &[nasguard_model::ValidationError]) {
@@ -370,6 +383,7 @@ async fn service_form(
     };
     let mut controls = forms::controls(service_fields(svc), &cfg.service_settings(svc));
     annotate(&mut controls, &report.findings, &svc.to_string(), &[]);
+    name_rules(&mut controls, svc);
     FormPage {
         page: Page::new(&c, format!("{} service", label(svc)), "services").notice(&q),
         action: format!("/services/{svc}"),
@@ -406,6 +420,7 @@ async fn service_save(State(st): State<Shared>, c: Caller, Path(svc): Path<Strin
             }
             let mut controls = forms::controls(fields, &forms::submitted(fields, &form));
             annotate(&mut controls, &[], "", &errors);
+            name_rules(&mut controls, svc);
             let page = FormPage {
                 page: Page::new(&c, format!("{} service", label(svc)), "services"),
                 action: format!("/services/{svc}"),
@@ -527,34 +542,44 @@ async fn sharing(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<St
 /// A share form: its main fields and those under "Advanced Options".
 struct ShareForm {
     noun: &'static str,
-    title: &'static str,
-    action: &'static str,
+    service: Service,
+    /// The URL segment: `smb` or `nfs`.
+    kind: &'static str,
     main: &'static [Field],
     advanced: &'static [Field],
 }
 
-const SMB_FORM: ShareForm = ShareForm {
-    noun: "SMB share",
-    title: "Add SMB share",
-    action: "/sharing/smb",
-    main: forms::SMB_SHARE,
-    advanced: &[],
-};
+const SMB_FORM: ShareForm =
+    ShareForm { noun: "SMB share", service: Service::Smb, kind: "smb", main: forms::SMB_SHARE, advanced: &[] };
 const NFS_FORM: ShareForm = ShareForm {
     noun: "NFS share",
-    title: "Add NFS share",
-    action: "/sharing/nfs",
+    service: Service::Nfs,
+    kind: "nfs",
     main: forms::NFS_SHARE,
     advanced: forms::NFS_SHARE_ADVANCED,
 };
 
 impl ShareForm {
-    fn page(&self, c: &Caller, main: Vec<Control>, advanced: Vec<Control>, errors: Vec<String>) -> FormPage {
-        let open_advanced = advanced.iter().any(|c| c.error.is_some()) || !errors.is_empty();
-        let page = Page::new(c, self.title, "sharing");
+    /// The form of a new share (`None`) or of share `id`.
+    fn page(
+        &self,
+        c: &Caller,
+        id: Option<u32>,
+        main: Vec<Control>,
+        advanced: Vec<Control>,
+        errors: Vec<String>,
+    ) -> FormPage {
+        let (mut main, mut advanced) = (main, advanced);
+        name_rules(&mut main, self.service);
+        name_rules(&mut advanced, self.service);
+        let open_advanced = advanced.iter().any(|c| c.error.is_some() || !c.warnings.is_empty()) || !errors.is_empty();
+        let (title, action) = match id {
+            None => (format!("Add {}", self.noun), format!("/sharing/{}", self.kind)),
+            Some(id) => (format!("Edit {}", self.noun), format!("/sharing/{}/{id}", self.kind)),
+        };
         FormPage {
-            page,
-            action: self.action.into(),
+            page: Page::new(c, title, "sharing"),
+            action,
             back: "/sharing".into(),
             controls: main,
             advanced,
@@ -563,11 +588,21 @@ impl ShareForm {
         }
     }
 
-    fn empty<T: serde::Serialize>(&self, c: &Caller, default: &T) -> Response {
-        let values = json_map(default);
-        let main = forms::controls(self.main, &values);
-        let advanced = forms::controls(self.advanced, &values);
-        self.page(c, main, advanced, vec![]).into_response()
+    /// The form showing `share`, with the findings on `object` beside their fields.
+    fn show<T: serde::Serialize>(
+        &self,
+        c: &Caller,
+        id: Option<u32>,
+        share: &T,
+        object: &str,
+        findings: &[Finding],
+    ) -> Response {
+        let values = json_map(share);
+        let mut main = forms::controls(self.main, &values);
+        let mut advanced = forms::controls(self.advanced, &values);
+        annotate(&mut main, findings, object, &[]);
+        annotate(&mut advanced, findings, object, &[]);
+        self.page(c, id, main, advanced, vec![]).into_response()
     }
 
     fn assignments(&self, form: &[(String, String)]) -> Vec<String> {
@@ -576,14 +611,21 @@ impl ShareForm {
         a
     }
 
-    /// After `add`: back to Sharing, or the form again with what was typed
-    /// and each error next to its field.
-    fn outcome(&self, c: &Caller, form: &[(String, String)], done: Result<Changed<u32>, ApiError>) -> Response {
+    /// After a save: back to Sharing, or the form again with what was
+    /// typed and each error next to its field.
+    fn outcome<T>(
+        &self,
+        c: &Caller,
+        id: Option<u32>,
+        form: &[(String, String)],
+        done: Result<Changed<T>, ApiError>,
+    ) -> Response {
         let e = match done {
             Ok(d) => {
+                let verb = if id.is_some() { "saved" } else { "added" };
                 return back(
                     "/sharing",
-                    &format!("{} added (revision {}). Apply to put it in place.", self.noun, d.revision),
+                    &format!("{} {verb} (revision {}). Apply to put it in place.", self.noun, d.revision),
                 );
             }
             Err(e) => e,
@@ -597,19 +639,40 @@ impl ShareForm {
         annotate(&mut main, &[], "", &errors);
         annotate(&mut adv, &[], "", &errors);
         let msgs = errors.iter().map(ToString::to_string).collect();
-        (StatusCode::UNPROCESSABLE_ENTITY, self.page(c, main, adv, msgs)).into_response()
+        (StatusCode::UNPROCESSABLE_ENTITY, self.page(c, id, main, adv, msgs)).into_response()
     }
 }
 
 async fn smb_new(c: Caller) -> Response {
-    SMB_FORM.empty(&c, &SmbShare::default())
+    SMB_FORM.show(&c, None, &SmbShare::default(), "", &[])
 }
 
 async fn smb_create(State(st): State<Shared>, c: Caller, body: Bytes) -> Response {
     let form = parse_form(&body);
     let assignments = SMB_FORM.assignments(&form);
     let done = st.run(&c.actor(), move |ng| ng.smb_share_create(Edit::Assignments(&assignments))).await;
-    SMB_FORM.outcome(&c, &form, done)
+    SMB_FORM.outcome(&c, None, &form, done)
+}
+
+async fn smb_edit(State(st): State<Shared>, c: Caller, Path(id): Path<u32>) -> Response {
+    let loaded = st.run(&c.actor(), |ng| Ok((ng.snapshot()?.config, ng.audit()?))).await;
+    match loaded {
+        Ok((mut cfg, report)) => match nasguard_ops::find_smb(&mut cfg, &id.to_string()) {
+            Ok(share) => {
+                let object = nasguard_policy::object::smb_share(share);
+                SMB_FORM.show(&c, Some(id), share, &object, &report.findings)
+            }
+            Err(e) => error_page(e.into()),
+        },
+        Err(e) => error_page(e),
+    }
+}
+
+async fn smb_save(State(st): State<Shared>, c: Caller, Path(id): Path<u32>, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let assignments = SMB_FORM.assignments(&form);
+    let done = st.run(&c.actor(), move |ng| ng.smb_share_set(&id.to_string(), Edit::Assignments(&assignments))).await;
+    SMB_FORM.outcome(&c, Some(id), &form, done)
 }
 
 async fn smb_delete(State(st): State<Shared>, c: Caller, Path(id): Path<u32>) -> Response {
@@ -620,14 +683,35 @@ async fn smb_delete(State(st): State<Shared>, c: Caller, Path(id): Path<u32>) ->
 }
 
 async fn nfs_new(c: Caller) -> Response {
-    NFS_FORM.empty(&c, &NfsShare::default())
+    NFS_FORM.show(&c, None, &NfsShare::default(), "", &[])
 }
 
 async fn nfs_create(State(st): State<Shared>, c: Caller, body: Bytes) -> Response {
     let form = parse_form(&body);
     let assignments = NFS_FORM.assignments(&form);
     let done = st.run(&c.actor(), move |ng| ng.nfs_share_create(Edit::Assignments(&assignments))).await;
-    NFS_FORM.outcome(&c, &form, done)
+    NFS_FORM.outcome(&c, None, &form, done)
+}
+
+async fn nfs_edit(State(st): State<Shared>, c: Caller, Path(id): Path<u32>) -> Response {
+    let loaded = st.run(&c.actor(), |ng| Ok((ng.snapshot()?.config, ng.audit()?))).await;
+    match loaded {
+        Ok((mut cfg, report)) => match nasguard_ops::find_nfs(&mut cfg, &id.to_string()) {
+            Ok(share) => {
+                let object = nasguard_policy::object::nfs_share(share);
+                NFS_FORM.show(&c, Some(id), share, &object, &report.findings)
+            }
+            Err(e) => error_page(e.into()),
+        },
+        Err(e) => error_page(e),
+    }
+}
+
+async fn nfs_save(State(st): State<Shared>, c: Caller, Path(id): Path<u32>, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let assignments = NFS_FORM.assignments(&form);
+    let done = st.run(&c.actor(), move |ng| ng.nfs_share_set(&id.to_string(), Edit::Assignments(&assignments))).await;
+    NFS_FORM.outcome(&c, Some(id), &form, done)
 }
 
 async fn nfs_delete(State(st): State<Shared>, c: Caller, Path(id): Path<u32>) -> Response {

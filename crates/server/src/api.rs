@@ -16,6 +16,7 @@ use nasguard_model::nfs::{NfsService, NfsShare};
 use nasguard_model::smb::{SmbService, SmbShare};
 use nasguard_model::ssh::SshService;
 use nasguard_model::{Service, Waiver};
+use nasguard_ops::scan::ScanRequest;
 use nasguard_ops::{ApplyReport, AuditLog, Changed, StatusReport, WizardInput, WizardResult};
 use nasguard_policy::Finding;
 use nasguard_report::Report;
@@ -466,24 +467,6 @@ async fn waivers_add(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiRes
     Ok((StatusCode::CREATED, Json(done)).into_response())
 }
 
-#[derive(Deserialize, Serialize, Clone, ToSchema)]
-#[serde(default, deny_unknown_fields)]
-pub struct ScanRequest {
-    /// `ssh://host[:port]`, `smb://…`, `nfs://…`, `iscsi://…`, or a bare host for all four.
-    pub targets: Vec<String>,
-    pub concurrency: u32,
-    pub timeout_ms: u32,
-}
-
-impl Default for ScanRequest {
-    fn default() -> Self {
-        ScanRequest { targets: vec![], concurrency: 64, timeout_ms: 3000 }
-    }
-}
-
-/// Most targets one request may scan (use the CLI for more).
-const MAX_SCAN_TARGETS: usize = 4096;
-
 /// Probe services over the network without credentials and judge what
 /// they answer. `summary.failed` counts targets that could not be probed.
 #[utoipa::path(post, path = "/scan", tag = "audit", request_body = ScanRequest,
@@ -492,28 +475,7 @@ async fn scan(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiResult<Jso
     let fields = object(&body, "scan")?;
     let mut req = ScanRequest::default();
     apply_json(&mut req, "scan", &fields).map_err(nasguard_ops::OpsError::from)?;
-    if req.targets.is_empty() || req.targets.len() > MAX_SCAN_TARGETS {
-        return Err(ApiError::invalid("scan", "targets", format!("give 1 to {MAX_SCAN_TARGETS} targets")));
-    }
-    if !(1..=1024).contains(&req.concurrency) {
-        return Err(ApiError::invalid("scan", "concurrency", "must be 1 to 1024"));
-    }
-    if !(1..=60_000).contains(&req.timeout_ms) {
-        return Err(ApiError::invalid("scan", "timeout_ms", "must be 1 to 60000"));
-    }
-    let targets = nasguard_ops::scan::targets(&req.targets)?;
-    let actor = c.actor();
-    let outcome = st
-        .run_alone(&actor, move |ng| {
-            ng.record("scan", &req.targets.join(" "))?;
-            nasguard_ops::scan::scan(
-                targets,
-                req.concurrency as usize,
-                Duration::from_millis(u64::from(req.timeout_ms)),
-                std::sync::Arc::new(|_, _| {}),
-            )
-        })
-        .await?;
+    let outcome = st.run_alone(&c.actor(), move |ng| ng.scan_request(&req)).await?;
     Ok(Json(outcome.to_json()))
 }
 
@@ -521,8 +483,7 @@ async fn scan(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiResult<Jso
 #[utoipa::path(get, path = "/audit-log", tag = "audit",
     responses((status = 200, body = AuditLog), (status = 401, body = ErrorBody)))]
 async fn audit_log(State(st): State<Shared>, c: Caller) -> ApiResult<Json<AuditLog>> {
-    let (changes, events) = st.run(&c.actor(), |ng| Ok((ng.store().audit_log(500)?, ng.store().events(500)?))).await?;
-    Ok(Json(AuditLog { changes, events }))
+    Ok(Json(st.run(&c.actor(), |ng| ng.audit_log(500)).await?))
 }
 
 /// This document.

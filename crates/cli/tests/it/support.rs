@@ -418,6 +418,15 @@ impl Browser {
         panic!("{css:?} never showed {expected:?} (last: {last:?}) on {}:\n{}", self.url(), self.source());
     }
 
+    /// A form control's current value.
+    pub fn value(&self, css: &str) -> String {
+        let e = self.find(css);
+        self.call(reqwest::Method::GET, &format!("/element/{e}/property/value"), None)
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
     pub fn selected(&self, css: &str) -> bool {
         let e = self.find(css);
         self.call(reqwest::Method::GET, &format!("/element/{e}/selected"), None).as_bool().unwrap_or(false)

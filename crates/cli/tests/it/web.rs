@@ -328,4 +328,19 @@ fn a_failed_apply_shows_the_daemons_reason_and_the_old_config_keeps_running() {
     assert!(banner.contains("ssh-ed25519"), "sshd still answers: {banner}");
     let log = s.ok(&["log"]);
     assert!(log.contains("web:alice apply failed"), "{log}");
+
+    // Scan: the running sshd answers, a closed port is reported as such.
+    b.goto(&format!("{}/scan", server.url));
+    let ssh = format!("ssh://127.0.0.1:{}", s.port_base + 22);
+    b.fill("#targets", &format!("{ssh}\nssh://127.0.0.1:1"));
+    b.fill("#timeout_ms", "soon");
+    b.click("#scan");
+    b.wait_text("p.error", "timeout_ms");
+    assert_eq!(b.value("#targets").lines().count(), 2, "what was typed is kept");
+    b.fill("#timeout_ms", "2000");
+    b.click("#scan");
+    let probes = b.wait_text("#probes", "refused");
+    assert!(probes.contains(&format!("{ssh} answered")), "{probes}");
+    assert!(b.text("#results h2").contains("2 targets: 1 could not be probed"));
+    b.screenshot("scan");
 }

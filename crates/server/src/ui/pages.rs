@@ -47,6 +47,7 @@ pub fn routes() -> Router<Shared> {
         .route("/sharing/nfs/{id}/delete", post(nfs_delete))
         .route("/sharing/iscsi/wizard", get(wizard_form).post(wizard_post))
         .route("/apply", get(apply_page).post(apply_now))
+        .route("/scan", get(scan_page).post(scan_now))
         .route("/audit-log", get(audit_log))
 }
 
@@ -875,6 +876,77 @@ async fn wizard_post(State(st): State<Shared>, c: Caller, body: Bytes) -> Respon
         }
     }
     WizardPage { page: page(), steps: vec![], errors: vec![], review, hidden }.into_response()
+}
+
+// ---- scan -----------------------------------------------------------------
+
+pub struct ScanResults {
+    targets: usize,
+    failed: usize,
+    /// Target URL, outcome, milliseconds.
+    probes: Vec<(String, String, u64)>,
+    findings: Vec<Finding>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "scan.html")]
+struct ScanPage {
+    page: Page,
+    /// Shown inside the results, which htmx swaps in.
+    error: Option<String>,
+    targets: String,
+    timeout_ms: String,
+    results: Option<ScanResults>,
+}
+
+async fn scan_page(c: Caller) -> Response {
+    let page = Page::new(&c, "Scan", "scan");
+    ScanPage { page, error: None, targets: String::new(), timeout_ms: "3000".into(), results: None }.into_response()
+}
+
+async fn scan_now(State(st): State<Shared>, c: Caller, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let text = forms::value(&form, "targets").to_string();
+    let timeout_raw = forms::value(&form, "timeout_ms").trim().to_string();
+    let page = Page::new(&c, "Scan", "scan");
+    let mut req = nasguard_ops::scan::ScanRequest {
+        targets: text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(String::from)
+            .collect(),
+        ..Default::default()
+    };
+    // An unparsable timeout is 0, which the request check refuses by name.
+    req.timeout_ms = timeout_raw.parse().unwrap_or(0);
+    let outcome = st.run_alone(&c.actor(), move |ng| ng.scan_request(&req)).await;
+    match outcome {
+        Ok(o) => {
+            let probes = o
+                .results
+                .iter()
+                .map(|p| {
+                    let outcome = p.error.as_ref().map(ToString::to_string).unwrap_or_else(|| "answered".into());
+                    (p.target.url(), outcome, p.elapsed_ms)
+                })
+                .collect();
+            let results = ScanResults {
+                targets: o.results.len(),
+                failed: o.failed().count(),
+                probes,
+                findings: o.report.findings.clone(),
+            };
+            ScanPage { page, error: None, targets: text, timeout_ms: timeout_raw, results: Some(results) }
+                .into_response()
+        }
+        Err(e) if !invalid_list(&e).is_empty() => {
+            let p =
+                ScanPage { page, error: Some(e.to_string()), targets: text, timeout_ms: timeout_raw, results: None };
+            (StatusCode::UNPROCESSABLE_ENTITY, p).into_response()
+        }
+        Err(e) => error_page(e),
+    }
 }
 
 // ---- apply and the audit log ------------------------------------------------

@@ -316,7 +316,7 @@ impl Browser {
             "--disable-component-update",
             "--disable-sync",
             "--disable-dev-shm-usage",
-            "--window-size=1280,1000",
+            "--window-size=1280,1600",
             &format!("--user-data-dir={}", profile.path().display()),
         ];
         let caps = serde_json::json!({"capabilities": {"alwaysMatch": {
@@ -444,8 +444,18 @@ impl Browser {
 
     /// Saves a PNG of the page under artifacts/screenshots/ (CI keeps them).
     pub fn screenshot(&self, name: &str) {
+        self.save_png("/screenshot", name);
+    }
+
+    /// Saves a PNG of one element (all of it, even below the fold).
+    pub fn screenshot_of(&self, css: &str, name: &str) {
+        let e = self.find(css);
+        self.save_png(&format!("/element/{e}/screenshot"), name);
+    }
+
+    fn save_png(&self, path: &str, name: &str) {
         use base64::Engine;
-        let v = self.call(reqwest::Method::GET, "/screenshot", None);
+        let v = self.call(reqwest::Method::GET, path, None);
         let png = base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or("")).unwrap();
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../artifacts/screenshots");
         std::fs::create_dir_all(&dir).unwrap();

@@ -329,6 +329,15 @@ fn a_failed_apply_shows_the_daemons_reason_and_the_old_config_keeps_running() {
     let log = s.ok(&["log"]);
     assert!(log.contains("web:alice apply failed"), "{log}");
 
+    // Drift: the store now allows a CBC cipher that the running sshd (the
+    // old config) does not offer; "Verify live" shows config and wire apart.
+    s.ok(&["config", "set", "ssh", "weak_ciphers=AES128-CBC"]);
+    b.goto(&format!("{}/", server.url));
+    b.click("#verify-live");
+    let drift = b.wait_text("#drift", "SSH-004");
+    assert!(drift.contains("finding") && drift.contains("ok"), "{drift}");
+    b.screenshot_of("#live", "dashboard-drift");
+
     // Scan: the running sshd answers, a closed port is reported as such.
     b.goto(&format!("{}/scan", server.url));
     let ssh = format!("ssh://127.0.0.1:{}", s.port_base + 22);

@@ -112,6 +112,13 @@ fn tcp_forwarding_raises_ssh003_on_the_dashboard_and_fix_clears_it() {
     b.goto(&format!("{}/services", server.url));
     b.find("#service-ssh");
     b.screenshot("services");
+    // A start that fails says why, as an error, and nothing runs.
+    let taken = std::net::TcpListener::bind(("127.0.0.1", s.port_base + 22)).unwrap();
+    b.click("#start-ssh");
+    let error = b.wait_text("p.error", "SSH start failed");
+    assert!(error.contains(&(s.port_base + 22).to_string()), "{error}");
+    assert!(b.text("#service-ssh .state").contains("Stopped"));
+    drop(taken);
     b.click("#edit-ssh");
     assert_labels(
         &b.source(),

@@ -73,8 +73,10 @@ impl Page {
         }
     }
 
+    /// The message a redirect carried (see [`back`] and [`back_failed`]).
     fn notice(mut self, q: &HashMap<String, String>) -> Page {
         self.notice = q.get("notice").cloned();
+        self.error = q.get("error").cloned();
         self
     }
 }
@@ -82,6 +84,12 @@ impl Page {
 /// Back to `to` with a message (POST-redirect-GET, so reload does not resubmit).
 fn back(to: &str, notice: &str) -> Response {
     let q = serde_urlencoded::to_string([("notice", notice)]).unwrap_or_default();
+    Redirect::to(&format!("{to}?{q}")).into_response()
+}
+
+/// Back to `to` with what failed, shown as an error.
+fn back_failed(to: &str, error: &str) -> Response {
+    let q = serde_urlencoded::to_string([("error", error)]).unwrap_or_default();
     Redirect::to(&format!("{to}?{q}")).into_response()
 }
 
@@ -295,7 +303,7 @@ async fn service_control(State(st): State<Shared>, c: Caller, Path(svc): Path<St
     let a = action.clone();
     match st.run_alone(&c.actor(), move |ng| ng.service(&a, svc)).await {
         Ok(_) => back("/services", &format!("{} {action}: done", label(svc))),
-        Err(e) => back("/services", &format!("{} {action} failed: {e}", label(svc))),
+        Err(e) => back_failed("/services", &format!("{} {action} failed: {e}", label(svc))),
     }
 }
 

@@ -260,6 +260,22 @@ fn iscsi_wizard_makes_a_target_that_iscsi_inq_reaches_only_with_the_chap_secret(
     let probes = b.wait_text("#live", &format!("iscsi://127.0.0.1:{}", s.port_base + 3260));
     assert!(probes.contains("answered"), "{probes}");
     b.screenshot("dashboard-live");
+
+    // Every object the wizard made is listed by kind, the secret masked;
+    // saving the auth unchanged keeps the secret (nothing to apply after).
+    b.goto(&format!("{}/sharing", server.url));
+    b.click("#iscsi-objects");
+    let auths = b.wait_text("#iscsi-auth", "initiator1");
+    assert!(auths.contains("********") && !b.source().contains(SECRET), "{auths}");
+    b.screenshot("iscsi-objects");
+    b.click("#edit-auth-1");
+    b.click("#save");
+    b.wait_text(".notice", "saved");
+    let plan: serde_json::Value = serde_json::from_str(&s.ok(&["--json", "apply", "--dry-run"])).unwrap();
+    assert!(plan["files"].as_array().unwrap().iter().all(|f| f["changed"] == false), "{plan}");
+    b.click("#delete-targetextent-1");
+    b.wait_text(".notice", "targetextent 1 deleted");
+    assert!(b.text("#iscsi-targetextent").contains("None."));
 }
 
 #[test]

@@ -46,6 +46,9 @@ pub fn routes() -> Router<Shared> {
         .route("/sharing/nfs/{id}", get(nfs_edit).post(nfs_save))
         .route("/sharing/nfs/{id}/delete", post(nfs_delete))
         .route("/sharing/iscsi/wizard", get(wizard_form).post(wizard_post))
+        .route("/sharing/iscsi", get(iscsi_objects))
+        .route("/sharing/iscsi/{kind}/{id}", get(iscsi_edit).post(iscsi_save))
+        .route("/sharing/iscsi/{kind}/{id}/delete", post(iscsi_delete))
         .route("/apply", get(apply_page).post(apply_now))
         .route("/scan", get(scan_page).post(scan_now))
         .route("/audit-log", get(audit_log))
@@ -884,6 +887,157 @@ async fn wizard_post(State(st): State<Shared>, c: Caller, body: Bytes) -> Respon
         }
     }
     WizardPage { page: page(), steps: vec![], errors: vec![], review, hidden }.into_response()
+}
+
+// ---- iSCSI objects ----------------------------------------------------------
+
+/// The kinds as TrueNAS's Block Shares tabs name them.
+const ISCSI_TITLES: [(&str, &str); 6] = [
+    ("portal", "Portals"),
+    ("auth", "Authorized Access"),
+    ("initiator", "Initiators Groups"),
+    ("target", "Targets"),
+    ("extent", "Extents"),
+    ("targetextent", "Associated Targets"),
+];
+
+pub struct IscsiRow {
+    id: u64,
+    cells: Vec<String>,
+}
+
+pub struct IscsiKindView {
+    kind: &'static str,
+    title: &'static str,
+    columns: Vec<String>,
+    rows: Vec<IscsiRow>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "iscsi.html")]
+struct IscsiPage {
+    page: Page,
+    kinds: Vec<IscsiKindView>,
+}
+
+/// A field's value as one line of text: what the FIELD=VALUE setter reads back.
+fn field_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
+            items.iter().map(field_text).collect::<Vec<_>>().join(",")
+        }
+        other => other.to_string(),
+    }
+}
+
+fn iscsi_kind(kind: &str) -> Result<&'static str, ApiError> {
+    ISCSI_TITLES
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(k, _)| *k)
+        .ok_or_else(|| ApiError::NotFound(format!("no iscsi object kind {kind:?}")))
+}
+
+async fn iscsi_objects(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<String, String>>) -> Response {
+    let lists = st
+        .run(&c.actor(), |ng| {
+            ISCSI_TITLES.iter().map(|(k, _)| ng.iscsi_list(k)).collect::<nasguard_ops::Result<Vec<_>>>()
+        })
+        .await;
+    let lists = match lists {
+        Ok(l) => l,
+        Err(e) => return error_page(e),
+    };
+    let kinds = ISCSI_TITLES
+        .iter()
+        .zip(lists)
+        .map(|((kind, title), items)| {
+            let columns: Vec<String> = items
+                .first()
+                .and_then(Value::as_object)
+                .map(|m| m.keys().filter(|k| *k != "id").cloned().collect())
+                .unwrap_or_default();
+            let rows = items
+                .iter()
+                .map(|item| IscsiRow {
+                    id: item.get("id").and_then(Value::as_u64).unwrap_or(0),
+                    cells: columns.iter().map(|col| item.get(col).map(field_text).unwrap_or_default()).collect(),
+                })
+                .collect();
+            IscsiKindView { kind, title, columns, rows }
+        })
+        .collect();
+    IscsiPage { page: Page::new(&c, "Block (iSCSI) Shares", "sharing").notice(&q), kinds }.into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "iscsi_edit.html")]
+struct IscsiEditPage {
+    page: Page,
+    kind: &'static str,
+    id: u32,
+    fields: Vec<(String, String)>,
+    errors: Vec<String>,
+}
+
+async fn iscsi_edit(State(st): State<Shared>, c: Caller, Path((kind, id)): Path<(String, u32)>) -> Response {
+    let kind = match iscsi_kind(&kind) {
+        Ok(k) => k,
+        Err(e) => return error_page(e),
+    };
+    let item = match st.run(&c.actor(), move |ng| ng.iscsi_list(kind)).await {
+        Ok(items) => items.into_iter().find(|v| v.get("id").and_then(Value::as_u64) == Some(u64::from(id))),
+        Err(e) => return error_page(e),
+    };
+    let Some(Value::Object(m)) = item else {
+        return error_page(ApiError::NotFound(format!("no iscsi {kind} {id}")));
+    };
+    let fields = m.iter().filter(|(k, _)| *k != "id").map(|(k, v)| (k.clone(), field_text(v))).collect();
+    let page = Page::new(&c, format!("iSCSI {kind} {id}"), "sharing");
+    IscsiEditPage { page, kind, id, fields, errors: vec![] }.into_response()
+}
+
+async fn iscsi_save(
+    State(st): State<Shared>,
+    c: Caller,
+    Path((kind, id)): Path<(String, u32)>,
+    body: Bytes,
+) -> Response {
+    let kind = match iscsi_kind(&kind) {
+        Ok(k) => k,
+        Err(e) => return error_page(e),
+    };
+    let form = parse_form(&body);
+    let fields: Vec<(String, String)> = form.into_iter().filter(|(k, _)| k != crate::auth::CSRF_FIELD).collect();
+    let assignments: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    match st.run(&c.actor(), move |ng| ng.iscsi_set(kind, id, Edit::Assignments(&assignments))).await {
+        Ok(d) => back(
+            "/sharing/iscsi",
+            &format!("iSCSI {kind} {id} saved (revision {}). Apply to put it in place.", d.revision),
+        ),
+        Err(e) => {
+            let errors = invalid_list(&e);
+            if errors.is_empty() {
+                return error_page(e);
+            }
+            let page = Page::new(&c, format!("iSCSI {kind} {id}"), "sharing");
+            let errors = errors.iter().map(ToString::to_string).collect();
+            (StatusCode::UNPROCESSABLE_ENTITY, IscsiEditPage { page, kind, id, fields, errors }).into_response()
+        }
+    }
+}
+
+async fn iscsi_delete(State(st): State<Shared>, c: Caller, Path((kind, id)): Path<(String, u32)>) -> Response {
+    let kind = match iscsi_kind(&kind) {
+        Ok(k) => k,
+        Err(e) => return error_page(e),
+    };
+    match st.run(&c.actor(), move |ng| ng.iscsi_rm(kind, id)).await {
+        Ok(d) => back("/sharing/iscsi", &format!("iSCSI {kind} {id} deleted (revision {}).", d.revision)),
+        Err(e) => error_page(e),
+    }
 }
 
 // ---- scan -----------------------------------------------------------------

@@ -37,18 +37,14 @@ pub fn routes() -> Router<Shared> {
         .route("/services/{service}/control", post(service_control))
         .route("/services/{service}/autostart", post(service_autostart))
         .route("/sharing", get(sharing))
-        .route("/sharing/smb/new", get(smb_new))
-        .route("/sharing/smb", post(smb_create))
-        .route("/sharing/smb/{id}", get(smb_edit).post(smb_save))
-        .route("/sharing/smb/{id}/delete", post(smb_delete))
-        .route("/sharing/nfs/new", get(nfs_new))
-        .route("/sharing/nfs", post(nfs_create))
-        .route("/sharing/nfs/{id}", get(nfs_edit).post(nfs_save))
-        .route("/sharing/nfs/{id}/delete", post(nfs_delete))
         .route("/sharing/iscsi/wizard", get(wizard_form).post(wizard_post))
         .route("/sharing/iscsi", get(iscsi_objects))
         .route("/sharing/iscsi/{kind}/{id}", get(iscsi_edit).post(iscsi_save))
         .route("/sharing/iscsi/{kind}/{id}/delete", post(iscsi_delete))
+        .route("/sharing/{kind}/new", get(share_new))
+        .route("/sharing/{kind}", post(share_create))
+        .route("/sharing/{kind}/{id}", get(share_edit).post(share_save))
+        .route("/sharing/{kind}/{id}/delete", post(share_delete))
         .route("/apply", get(apply_page).post(apply_now))
         .route("/scan", get(scan_page).post(scan_now))
         .route("/audit-log", get(audit_log))
@@ -551,7 +547,10 @@ async fn sharing(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<St
         .into_response()
 }
 
-/// A share form: its main fields and those under "Advanced Options".
+type Done<T> = nasguard_ops::Result<Changed<T>>;
+
+/// A share form: its main fields and those under "Advanced Options", and
+/// the operations behind it (the same ones the CLI and the API call).
 struct ShareForm {
     noun: &'static str,
     service: Service,
@@ -559,16 +558,45 @@ struct ShareForm {
     kind: &'static str,
     main: &'static [Field],
     advanced: &'static [Field],
+    /// A new share with its defaults.
+    default: fn() -> Map<String, Value>,
+    /// Share `id`'s fields and the object name its findings carry.
+    lookup: fn(&Config, u32) -> Option<(Map<String, Value>, String)>,
+    create: fn(&mut nasguard_ops::Nasguard, &[String]) -> Done<u32>,
+    update: fn(&mut nasguard_ops::Nasguard, u32, &[String]) -> Done<()>,
+    remove: fn(&mut nasguard_ops::Nasguard, u32) -> Done<()>,
 }
 
-const SMB_FORM: ShareForm =
-    ShareForm { noun: "SMB share", service: Service::Smb, kind: "smb", main: forms::SMB_SHARE, advanced: &[] };
-const NFS_FORM: ShareForm = ShareForm {
+static SMB_FORM: ShareForm = ShareForm {
+    noun: "SMB share",
+    service: Service::Smb,
+    kind: "smb",
+    main: forms::SMB_SHARE,
+    advanced: &[],
+    default: || json_map(&SmbShare::default()),
+    lookup: |cfg, id| {
+        let s = cfg.smb_shares.iter().find(|s| s.id == id)?;
+        Some((json_map(s), nasguard_policy::object::smb_share(s)))
+    },
+    create: |ng, a| ng.smb_share_create(Edit::Assignments(a)),
+    update: |ng, id, a| ng.smb_share_set(&id.to_string(), Edit::Assignments(a)),
+    remove: |ng, id| ng.smb_share_rm(&id.to_string()),
+};
+
+static NFS_FORM: ShareForm = ShareForm {
     noun: "NFS share",
     service: Service::Nfs,
     kind: "nfs",
     main: forms::NFS_SHARE,
     advanced: forms::NFS_SHARE_ADVANCED,
+    default: || json_map(&NfsShare::default()),
+    lookup: |cfg, id| {
+        let s = cfg.nfs_shares.iter().find(|s| s.id == id)?;
+        Some((json_map(s), nasguard_policy::object::nfs_share(s)))
+    },
+    create: |ng, a| ng.nfs_share_create(Edit::Assignments(a)),
+    update: |ng, id, a| ng.nfs_share_set(&id.to_string(), Edit::Assignments(a)),
+    remove: |ng, id| ng.nfs_share_rm(&id.to_string()),
 };
 
 impl ShareForm {
@@ -600,18 +628,17 @@ impl ShareForm {
         }
     }
 
-    /// The form showing `share`, with the findings on `object` beside their fields.
-    fn show<T: serde::Serialize>(
+    /// The form showing `values`, with the findings on `object` beside their fields.
+    fn show(
         &self,
         c: &Caller,
         id: Option<u32>,
-        share: &T,
+        values: &Map<String, Value>,
         object: &str,
         findings: &[Finding],
     ) -> Response {
-        let values = json_map(share);
-        let mut main = forms::controls(self.main, &values);
-        let mut advanced = forms::controls(self.advanced, &values);
+        let mut main = forms::controls(self.main, values);
+        let mut advanced = forms::controls(self.advanced, values);
         annotate(&mut main, findings, object, &[]);
         annotate(&mut advanced, findings, object, &[]);
         self.page(c, id, main, advanced, vec![]).into_response()
@@ -655,80 +682,69 @@ impl ShareForm {
     }
 }
 
-async fn smb_new(c: Caller) -> Response {
-    SMB_FORM.show(&c, None, &SmbShare::default(), "", &[])
+fn share_form(kind: &str) -> Result<&'static ShareForm, ApiError> {
+    match kind {
+        "smb" => Ok(&SMB_FORM),
+        "nfs" => Ok(&NFS_FORM),
+        other => Err(ApiError::NotFound(format!("no share kind {other:?}"))),
+    }
 }
 
-async fn smb_create(State(st): State<Shared>, c: Caller, body: Bytes) -> Response {
+async fn share_new(c: Caller, Path(kind): Path<String>) -> Response {
+    match share_form(&kind) {
+        Ok(f) => f.show(&c, None, &(f.default)(), "", &[]),
+        Err(e) => error_page(e),
+    }
+}
+
+async fn share_create(State(st): State<Shared>, c: Caller, Path(kind): Path<String>, body: Bytes) -> Response {
+    let f = match share_form(&kind) {
+        Ok(f) => f,
+        Err(e) => return error_page(e),
+    };
     let form = parse_form(&body);
-    let assignments = SMB_FORM.assignments(&form);
-    let done = st.run(&c.actor(), move |ng| ng.smb_share_create(Edit::Assignments(&assignments))).await;
-    SMB_FORM.outcome(&c, None, &form, done)
+    let assignments = f.assignments(&form);
+    let done = st.run(&c.actor(), move |ng| (f.create)(ng, &assignments)).await;
+    f.outcome(&c, None, &form, done)
 }
 
-async fn smb_edit(State(st): State<Shared>, c: Caller, Path(id): Path<u32>) -> Response {
-    let loaded = st.run(&c.actor(), |ng| Ok((ng.snapshot()?.config, ng.audit()?))).await;
-    match loaded {
-        Ok((mut cfg, report)) => match nasguard_ops::find_smb(&mut cfg, &id.to_string()) {
-            Ok(share) => {
-                let object = nasguard_policy::object::smb_share(share);
-                SMB_FORM.show(&c, Some(id), share, &object, &report.findings)
-            }
-            Err(e) => error_page(e.into()),
+async fn share_edit(State(st): State<Shared>, c: Caller, Path((kind, id)): Path<(String, u32)>) -> Response {
+    let f = match share_form(&kind) {
+        Ok(f) => f,
+        Err(e) => return error_page(e),
+    };
+    match st.run(&c.actor(), |ng| Ok((ng.snapshot()?.config, ng.audit()?))).await {
+        Ok((cfg, report)) => match (f.lookup)(&cfg, id) {
+            Some((values, object)) => f.show(&c, Some(id), &values, &object, &report.findings),
+            None => error_page(ApiError::NotFound(format!("no {} {id}", f.noun))),
         },
         Err(e) => error_page(e),
     }
 }
 
-async fn smb_save(State(st): State<Shared>, c: Caller, Path(id): Path<u32>, body: Bytes) -> Response {
+async fn share_save(
+    State(st): State<Shared>,
+    c: Caller,
+    Path((kind, id)): Path<(String, u32)>,
+    body: Bytes,
+) -> Response {
+    let f = match share_form(&kind) {
+        Ok(f) => f,
+        Err(e) => return error_page(e),
+    };
     let form = parse_form(&body);
-    let assignments = SMB_FORM.assignments(&form);
-    let done = st.run(&c.actor(), move |ng| ng.smb_share_set(&id.to_string(), Edit::Assignments(&assignments))).await;
-    SMB_FORM.outcome(&c, Some(id), &form, done)
+    let assignments = f.assignments(&form);
+    let done = st.run(&c.actor(), move |ng| (f.update)(ng, id, &assignments)).await;
+    f.outcome(&c, Some(id), &form, done)
 }
 
-async fn smb_delete(State(st): State<Shared>, c: Caller, Path(id): Path<u32>) -> Response {
-    match st.run(&c.actor(), move |ng| ng.smb_share_rm(&id.to_string())).await {
-        Ok(_) => back("/sharing", "SMB share deleted."),
-        Err(e) => error_page(e),
-    }
-}
-
-async fn nfs_new(c: Caller) -> Response {
-    NFS_FORM.show(&c, None, &NfsShare::default(), "", &[])
-}
-
-async fn nfs_create(State(st): State<Shared>, c: Caller, body: Bytes) -> Response {
-    let form = parse_form(&body);
-    let assignments = NFS_FORM.assignments(&form);
-    let done = st.run(&c.actor(), move |ng| ng.nfs_share_create(Edit::Assignments(&assignments))).await;
-    NFS_FORM.outcome(&c, None, &form, done)
-}
-
-async fn nfs_edit(State(st): State<Shared>, c: Caller, Path(id): Path<u32>) -> Response {
-    let loaded = st.run(&c.actor(), |ng| Ok((ng.snapshot()?.config, ng.audit()?))).await;
-    match loaded {
-        Ok((mut cfg, report)) => match nasguard_ops::find_nfs(&mut cfg, &id.to_string()) {
-            Ok(share) => {
-                let object = nasguard_policy::object::nfs_share(share);
-                NFS_FORM.show(&c, Some(id), share, &object, &report.findings)
-            }
-            Err(e) => error_page(e.into()),
-        },
-        Err(e) => error_page(e),
-    }
-}
-
-async fn nfs_save(State(st): State<Shared>, c: Caller, Path(id): Path<u32>, body: Bytes) -> Response {
-    let form = parse_form(&body);
-    let assignments = NFS_FORM.assignments(&form);
-    let done = st.run(&c.actor(), move |ng| ng.nfs_share_set(&id.to_string(), Edit::Assignments(&assignments))).await;
-    NFS_FORM.outcome(&c, Some(id), &form, done)
-}
-
-async fn nfs_delete(State(st): State<Shared>, c: Caller, Path(id): Path<u32>) -> Response {
-    match st.run(&c.actor(), move |ng| ng.nfs_share_rm(&id.to_string())).await {
-        Ok(_) => back("/sharing", "NFS share deleted."),
+async fn share_delete(State(st): State<Shared>, c: Caller, Path((kind, id)): Path<(String, u32)>) -> Response {
+    let f = match share_form(&kind) {
+        Ok(f) => f,
+        Err(e) => return error_page(e),
+    };
+    match st.run(&c.actor(), move |ng| (f.remove)(ng, id)).await {
+        Ok(_) => back("/sharing", &format!("{} deleted.", f.noun)),
         Err(e) => error_page(e),
     }
 }

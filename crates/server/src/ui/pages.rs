@@ -548,6 +548,8 @@ async fn sharing(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<St
 }
 
 type Done<T> = nasguard_ops::Result<Changed<T>>;
+/// A share's fields, and the object name its findings carry.
+type Found = (Map<String, Value>, String);
 
 /// A share form: its main fields and those under "Advanced Options", and
 /// the operations behind it (the same ones the CLI and the API call).
@@ -561,7 +563,7 @@ struct ShareForm {
     /// A new share with its defaults.
     default: fn() -> Map<String, Value>,
     /// Share `id`'s fields and the object name its findings carry.
-    lookup: fn(&Config, u32) -> Option<(Map<String, Value>, String)>,
+    lookup: fn(&Config, u32) -> Option<Found>,
     create: fn(&mut nasguard_ops::Nasguard, &[String]) -> Done<u32>,
     update: fn(&mut nasguard_ops::Nasguard, u32, &[String]) -> Done<()>,
     remove: fn(&mut nasguard_ops::Nasguard, u32) -> Done<()>,

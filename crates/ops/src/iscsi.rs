@@ -84,7 +84,11 @@ fn wizard_change(cfg: &mut Config, input: &WizardInput) -> Result<WizardResult> 
         ));
     }
     if input.discovery_auth == AuthMethod::ChapMutual && !mutual {
-        return Err(invalid("iscsi wizard", "peer_user", "chap-mutual needs --peer-user and --peer-secret"));
+        return Err(invalid(
+            "iscsi wizard",
+            "peer_user",
+            "mutual CHAP needs peer_user and peer_secret (CLI: --peer-user, --peer-secret)",
+        ));
     }
     let auth_tag = match chap {
         None => None,

@@ -132,7 +132,7 @@ fn share_key(raw: &str, what: &str) -> ApiResult<String> {
 
 /// Each service's state, address, ports and "Start automatically".
 #[utoipa::path(get, path = "/services", tag = "services",
-    responses((status = 200, body = StatusReport), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = StatusReport), (status = 401, description = "No or bad credentials", body = ErrorBody)))]
 async fn services_list(State(st): State<Shared>, c: Caller) -> ApiResult<Json<StatusReport>> {
     Ok(Json(st.run(&c.actor(), |ng| ng.status()).await?))
 }
@@ -141,7 +141,7 @@ async fn services_list(State(st): State<Shared>, c: Caller) -> ApiResult<Json<St
 /// automatically.
 #[utoipa::path(post, path = "/services/{service}/{action}", tag = "services",
     params(("service" = Service, Path), ("action" = String, Path, description = "start, stop, restart, reload, enable or disable")),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 200, description = "OK", body = Object), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 404, description = "No such object", body = ErrorBody),
         (status = 409, description = "the daemon failed; its reason is the message", body = ErrorBody)))]
 async fn service_action(
     State(st): State<Shared>,
@@ -181,7 +181,7 @@ pub enum ServiceConfig {
 
 /// A service's settings (TrueNAS's field names).
 #[utoipa::path(get, path = "/config/{service}", tag = "config", params(("service" = Service, Path)),
-    responses((status = 200, body = ServiceConfig), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = ServiceConfig), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 404, description = "No such object", body = ErrorBody)))]
 async fn config_get(State(st): State<Shared>, c: Caller, Path(svc): Path<String>) -> ApiResult<Json<Value>> {
     let svc = service(&svc)?;
     let cfg = st.run(&c.actor(), |ng| Ok(ng.snapshot()?.config)).await?;
@@ -191,7 +191,7 @@ async fn config_get(State(st): State<Shared>, c: Caller, Path(svc): Path<String>
 /// Change some of a service's settings: send only the fields to change.
 #[utoipa::path(put, path = "/config/{service}", tag = "config", params(("service" = Service, Path)),
     request_body(content = Object, description = "fields of SmbService, NfsService, SshService or IscsiGlobal"),
-    responses((status = 200, body = Updated), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 200, description = "OK", body = Updated), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 404, description = "No such object", body = ErrorBody),
         (status = 422, description = "a field is invalid; nothing was changed", body = ErrorBody)))]
 async fn config_put(
     State(st): State<Shared>,
@@ -207,21 +207,21 @@ async fn config_put(
 // ---- SMB shares -----------------------------------------------------------
 
 #[utoipa::path(get, path = "/shares/smb", tag = "shares",
-    responses((status = 200, body = Vec<SmbShare>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Vec<SmbShare>), (status = 401, description = "No or bad credentials", body = ErrorBody)))]
 async fn smb_list(State(st): State<Shared>, c: Caller) -> ApiResult<Json<Vec<SmbShare>>> {
     Ok(Json(st.run(&c.actor(), |ng| Ok(ng.snapshot()?.config.smb_shares)).await?))
 }
 
 /// Add an SMB share; `purpose` picks a preset (default `DEFAULT_SHARE`).
 #[utoipa::path(post, path = "/shares/smb", tag = "shares", request_body = SmbShare,
-    responses((status = 201, body = Created), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = Created), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 422, description = "Invalid input, nothing changed; the error names the field", body = ErrorBody)))]
 async fn smb_add(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiResult<Response> {
     let fields = object(&body, "smb share")?;
     Ok(created(st.run(&c.actor(), move |ng| ng.smb_share_create(&fields)).await?))
 }
 
 #[utoipa::path(get, path = "/shares/smb/{id}", tag = "shares", params(("id" = u32, Path)),
-    responses((status = 200, body = SmbShare), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = SmbShare), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 404, description = "No such object", body = ErrorBody)))]
 async fn smb_get(State(st): State<Shared>, c: Caller, Path(raw): Path<String>) -> ApiResult<Json<SmbShare>> {
     let key = share_key(&raw, "smb share")?;
     let mut cfg = st.run(&c.actor(), |ng| Ok(ng.snapshot()?.config)).await?;
@@ -229,8 +229,8 @@ async fn smb_get(State(st): State<Shared>, c: Caller, Path(raw): Path<String>) -
 }
 
 #[utoipa::path(put, path = "/shares/smb/{id}", tag = "shares", params(("id" = u32, Path)), request_body = SmbShare,
-    responses((status = 200, body = Updated), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Updated), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 404, description = "No such object", body = ErrorBody),
+        (status = 422, description = "Invalid input, nothing changed; the error names the field", body = ErrorBody)))]
 async fn smb_put(
     State(st): State<Shared>,
     c: Caller,
@@ -243,7 +243,7 @@ async fn smb_put(
 }
 
 #[utoipa::path(delete, path = "/shares/smb/{id}", tag = "shares", params(("id" = u32, Path)),
-    responses((status = 200, body = Updated), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Updated), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 404, description = "No such object", body = ErrorBody)))]
 async fn smb_delete(State(st): State<Shared>, c: Caller, Path(raw): Path<String>) -> ApiResult<Json<Updated>> {
     let key = share_key(&raw, "smb share")?;
     Ok(Json(st.run(&c.actor(), move |ng| ng.smb_share_rm(&key)).await?.into()))
@@ -252,7 +252,7 @@ async fn smb_delete(State(st): State<Shared>, c: Caller, Path(raw): Path<String>
 // ---- NFS shares -----------------------------------------------------------
 
 #[utoipa::path(get, path = "/shares/nfs", tag = "shares",
-    responses((status = 200, body = Vec<NfsShare>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Vec<NfsShare>), (status = 401, description = "No or bad credentials", body = ErrorBody)))]
 async fn nfs_list(State(st): State<Shared>, c: Caller) -> ApiResult<Json<Vec<NfsShare>>> {
     Ok(Json(st.run(&c.actor(), |ng| Ok(ng.snapshot()?.config.nfs_shares)).await?))
 }
@@ -260,14 +260,14 @@ async fn nfs_list(State(st): State<Shared>, c: Caller) -> ApiResult<Json<Vec<Nfs
 /// Add an NFS export. Give `networks` and/or `hosts`; an export open to
 /// everyone needs `"allow_everyone": true`.
 #[utoipa::path(post, path = "/shares/nfs", tag = "shares", request_body = NfsShare,
-    responses((status = 201, body = Created), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = Created), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 422, description = "Invalid input, nothing changed; the error names the field", body = ErrorBody)))]
 async fn nfs_add(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiResult<Response> {
     let fields = object(&body, "nfs share")?;
     Ok(created(st.run(&c.actor(), move |ng| ng.nfs_share_create(&fields)).await?))
 }
 
 #[utoipa::path(get, path = "/shares/nfs/{id}", tag = "shares", params(("id" = u32, Path)),
-    responses((status = 200, body = NfsShare), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = NfsShare), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 404, description = "No such object", body = ErrorBody)))]
 async fn nfs_get(State(st): State<Shared>, c: Caller, Path(raw): Path<String>) -> ApiResult<Json<NfsShare>> {
     let key = share_key(&raw, "nfs share")?;
     let mut cfg = st.run(&c.actor(), |ng| Ok(ng.snapshot()?.config)).await?;
@@ -275,8 +275,8 @@ async fn nfs_get(State(st): State<Shared>, c: Caller, Path(raw): Path<String>) -
 }
 
 #[utoipa::path(put, path = "/shares/nfs/{id}", tag = "shares", params(("id" = u32, Path)), request_body = NfsShare,
-    responses((status = 200, body = Updated), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Updated), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 404, description = "No such object", body = ErrorBody),
+        (status = 422, description = "Invalid input, nothing changed; the error names the field", body = ErrorBody)))]
 async fn nfs_put(
     State(st): State<Shared>,
     c: Caller,
@@ -289,7 +289,7 @@ async fn nfs_put(
 }
 
 #[utoipa::path(delete, path = "/shares/nfs/{id}", tag = "shares", params(("id" = u32, Path)),
-    responses((status = 200, body = Updated), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Updated), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 404, description = "No such object", body = ErrorBody)))]
 async fn nfs_delete(State(st): State<Shared>, c: Caller, Path(raw): Path<String>) -> ApiResult<Json<Updated>> {
     let key = share_key(&raw, "nfs share")?;
     Ok(Json(st.run(&c.actor(), move |ng| ng.nfs_share_rm(&key)).await?.into()))
@@ -299,7 +299,7 @@ async fn nfs_delete(State(st): State<Shared>, c: Caller, Path(raw): Path<String>
 
 /// The objects of one kind. Secrets are shown masked.
 #[utoipa::path(get, path = "/iscsi/{kind}", tag = "iscsi", params(("kind" = IscsiKind, Path)),
-    responses((status = 200, body = Vec<Object>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Vec<Object>), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 404, description = "No such object", body = ErrorBody)))]
 async fn iscsi_list(State(st): State<Shared>, c: Caller, Path(kind): Path<String>) -> ApiResult<Json<Vec<Value>>> {
     let kind = iscsi_kind(&kind)?;
     Ok(Json(st.run(&c.actor(), move |ng| ng.iscsi_list(kind)).await?))
@@ -309,8 +309,8 @@ async fn iscsi_list(State(st): State<Shared>, c: Caller, Path(kind): Path<String
 /// or TargetExtent, by kind).
 #[utoipa::path(post, path = "/iscsi/{kind}", tag = "iscsi", params(("kind" = IscsiKind, Path)),
     request_body(content = Object, description = "fields of Portal, Auth, InitiatorGroup, Target, Extent or TargetExtent"),
-    responses((status = 201, body = Created), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = Created), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 404, description = "No such object", body = ErrorBody),
+        (status = 422, description = "Invalid input, nothing changed; the error names the field", body = ErrorBody)))]
 async fn iscsi_add(State(st): State<Shared>, c: Caller, Path(kind): Path<String>, body: Bytes) -> ApiResult<Response> {
     let kind = iscsi_kind(&kind)?;
     let fields = object(&body, &format!("iscsi {kind}"))?;
@@ -318,7 +318,7 @@ async fn iscsi_add(State(st): State<Shared>, c: Caller, Path(kind): Path<String>
 }
 
 #[utoipa::path(get, path = "/iscsi/{kind}/{id}", tag = "iscsi", params(("kind" = IscsiKind, Path), ("id" = u32, Path)),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Object), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 404, description = "No such object", body = ErrorBody)))]
 async fn iscsi_get(
     State(st): State<Shared>,
     c: Caller,
@@ -336,8 +336,8 @@ async fn iscsi_get(
 
 #[utoipa::path(put, path = "/iscsi/{kind}/{id}", tag = "iscsi", params(("kind" = IscsiKind, Path), ("id" = u32, Path)),
     request_body = Object,
-    responses((status = 200, body = Updated), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Updated), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 404, description = "No such object", body = ErrorBody),
+        (status = 422, description = "Invalid input, nothing changed; the error names the field", body = ErrorBody)))]
 async fn iscsi_put(
     State(st): State<Shared>,
     c: Caller,
@@ -351,7 +351,7 @@ async fn iscsi_put(
 }
 
 #[utoipa::path(delete, path = "/iscsi/{kind}/{id}", tag = "iscsi", params(("kind" = IscsiKind, Path), ("id" = u32, Path)),
-    responses((status = 200, body = Updated), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Updated), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 404, description = "No such object", body = ErrorBody)))]
 async fn iscsi_delete(
     State(st): State<Shared>,
     c: Caller,
@@ -365,7 +365,7 @@ async fn iscsi_delete(
 /// TrueNAS's wizard: target, extent (a sparse file of `size` bytes),
 /// portal with discovery auth, initiators and networks, in one transaction.
 #[utoipa::path(post, path = "/iscsi/wizard", tag = "iscsi", request_body = WizardInput,
-    responses((status = 201, body = WizardResult), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = WizardResult), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 422, description = "Invalid input, nothing changed; the error names the field", body = ErrorBody)))]
 async fn iscsi_wizard(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiResult<Response> {
     let fields = object(&body, "iscsi wizard")?;
     let mut input = WizardInput::default();
@@ -377,6 +377,7 @@ async fn iscsi_wizard(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiRe
 // ---- apply, audit, fix, waivers, scan --------------------------------------
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 struct ApplyQuery {
     /// Show the diff and check nothing would fail, but change nothing.
@@ -386,8 +387,8 @@ struct ApplyQuery {
 /// Render, check with the daemons' own tools, swap atomically and reload
 /// what runs; on failure the previous config stays (409, with the reason).
 #[utoipa::path(post, path = "/apply", tag = "apply", params(ApplyQuery),
-    responses((status = 200, body = ApplyReport), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = ApplyReport), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 409, description = "A daemon refused or failed; the message is its reason, and the previous state is kept", body = ErrorBody),
+        (status = 422, description = "Invalid input, nothing changed; the error names the field", body = ErrorBody)))]
 async fn apply(
     State(st): State<Shared>,
     c: Caller,
@@ -402,6 +403,7 @@ async fn apply(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 struct AuditQuery {
     /// Also probe this machine's services over the network and report drift.
@@ -411,7 +413,7 @@ struct AuditQuery {
 /// The findings (JSON contract of `nasguard audit --json`). With
 /// `live=true` also `drift` and `probes`.
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = Report), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Report), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 422, description = "Invalid input, nothing changed; the error names the field", body = ErrorBody)))]
 async fn audit(
     State(st): State<Shared>,
     c: Caller,
@@ -441,7 +443,7 @@ pub struct Fixed {
 
 /// One-click fix: change the model so the findings of `rules` go away.
 #[utoipa::path(post, path = "/fix", tag = "audit", request_body = FixRequest,
-    responses((status = 200, body = Fixed), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Fixed), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 422, description = "Invalid input, nothing changed; the error names the field", body = ErrorBody)))]
 async fn fix(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiResult<Json<Fixed>> {
     let fields = object(&body, "fix")?;
     let mut req = FixRequest::default();
@@ -451,14 +453,14 @@ async fn fix(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiResult<Json
 }
 
 #[utoipa::path(get, path = "/waivers", tag = "audit",
-    responses((status = 200, body = Vec<Waiver>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Vec<Waiver>), (status = 401, description = "No or bad credentials", body = ErrorBody)))]
 async fn waivers_list(State(st): State<Shared>, c: Caller) -> ApiResult<Json<Vec<Waiver>>> {
     Ok(Json(st.run(&c.actor(), |ng| Ok(ng.snapshot()?.config.site.waivers)).await?))
 }
 
 /// Accept a finding on purpose, with a reason (and optionally an expiry date).
 #[utoipa::path(post, path = "/waivers", tag = "audit", request_body = Waiver,
-    responses((status = 201, body = Updated), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = Updated), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 422, description = "Invalid input, nothing changed; the error names the field", body = ErrorBody)))]
 async fn waivers_add(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiResult<Response> {
     let fields = object(&body, "waiver")?;
     let mut w = Waiver { rule: String::new(), object: String::new(), reason: String::new(), expires: None };
@@ -470,7 +472,7 @@ async fn waivers_add(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiRes
 /// Probe services over the network without credentials and judge what
 /// they answer. `summary.failed` counts targets that could not be probed.
 #[utoipa::path(post, path = "/scan", tag = "audit", request_body = ScanRequest,
-    responses((status = 200, body = Report), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Report), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 422, description = "Invalid input, nothing changed; the error names the field", body = ErrorBody)))]
 async fn scan(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiResult<Json<Value>> {
     let fields = object(&body, "scan")?;
     let mut req = ScanRequest::default();
@@ -481,20 +483,20 @@ async fn scan(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiResult<Jso
 
 /// Who changed what, and when.
 #[utoipa::path(get, path = "/audit-log", tag = "audit",
-    responses((status = 200, body = AuditLog), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = AuditLog), (status = 401, description = "No or bad credentials", body = ErrorBody)))]
 async fn audit_log(State(st): State<Shared>, c: Caller) -> ApiResult<Json<AuditLog>> {
     Ok(Json(st.run(&c.actor(), |ng| ng.audit_log(500)).await?))
 }
 
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "meta",
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Object), (status = 401, description = "No or bad credentials", body = ErrorBody)))]
 async fn openapi_json(_c: Caller) -> Response {
     Json(document()).into_response()
 }
 
 /// No authentication: for load balancers and `curl`.
-#[utoipa::path(get, path = "/health", tag = "meta", security(()), responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/health", tag = "meta", security(()), responses((status = 200, description = "OK", body = Object)))]
 async fn health() -> Json<Value> {
     Json(serde_json::json!({"status": "ok"}))
 }

@@ -107,21 +107,24 @@ pub async fn require(State(state): State<Shared>, req: Request, next: Next) -> R
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let mut req = req;
     if unsafe_method && let Via::Session { csrf, .. } = &caller.via {
+        let api = is_api(req.uri().path());
         match check_csrf(req, csrf).await {
             Ok(r) => req = r,
-            Err(e) => return e.into_response(),
+            // A page gets a page, a script gets JSON.
+            Err(e) if api => return e.into_response(),
+            Err(e) => return crate::ui::error_page(e),
         }
     }
     req.extensions_mut().insert(caller);
     next.run(req).await
 }
 
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/metrics"
+}
+
 fn unauthenticated(path: &str) -> Response {
-    if path.starts_with("/api/") || path == "/metrics" {
-        ApiError::Unauthorized.into_response()
-    } else {
-        Redirect::to("/login").into_response()
-    }
+    if is_api(path) { ApiError::Unauthorized.into_response() } else { Redirect::to("/login").into_response() }
 }
 
 /// Refuses cross-site requests and requests without the session's token.

@@ -57,6 +57,7 @@ fn first_run_setup_login_logout_and_csrf() {
         .send()
         .unwrap();
     assert_eq!(r.status(), 403);
+    assert!(r.text().unwrap().contains("CSRF check failed"), "a page, naming the reason");
     let r = http
         .post(format!("{}/services/ssh", server.url))
         .header("cookie", &session)

@@ -83,12 +83,15 @@ impl Nasguard {
         self.record("admin create", name)
     }
 
+    /// Sets a new password and ends every session of `name`: whoever held
+    /// one with the old password is out.
     pub fn admin_password_set(&self, name: &str, password: &str) -> Result<()> {
         let phc = hash_password(password)?;
         if !self.store.admin_set_password(name, &phc)? {
             return Err(OpsError::NotFound(format!("no admin {name:?}")));
         }
-        self.record("admin password", name)
+        let ended = self.store.sessions_delete_for(name)?;
+        self.record("admin password", &format!("{name} ({ended} sessions ended)"))
     }
 
     pub fn admins(&self) -> Result<Vec<String>> {
@@ -219,6 +222,11 @@ mod tests {
         assert_eq!((s.admin.as_str(), s.csrf.as_str()), ("alice", csrf.as_str()));
         ng.session_end(&sid).unwrap();
         assert_eq!(ng.session(&sid).unwrap(), None);
+        // A password change ends every session of that admin.
+        let (a, _) = ng.session_start("alice").unwrap();
+        let (b, _) = ng.session_start("alice").unwrap();
+        ng.admin_password_set("alice", "another long password").unwrap();
+        assert_eq!((ng.session(&a).unwrap(), ng.session(&b).unwrap()), (None, None));
         assert!(ng.token_create("nobody", "x").is_err());
     }
 }

@@ -106,6 +106,11 @@ impl Store {
         Ok(st.query_row(params![digest, now], |r| Ok(Session { admin: r.get(0)?, csrf: r.get(1)? })).optional()?)
     }
 
+    /// Ends every session of `admin` (after a password change).
+    pub fn sessions_delete_for(&self, admin: &str) -> Result<usize> {
+        Ok(self.conn.execute("DELETE FROM sessions WHERE admin = ?1", [admin])?)
+    }
+
     pub fn session_delete(&self, digest: &str) -> Result<()> {
         self.conn.execute("DELETE FROM sessions WHERE hash = ?1", [digest])?;
         Ok(())

@@ -84,8 +84,54 @@ fn first_run_setup_login_logout_and_csrf() {
     b.click("#login");
     b.wait_text(".error", "Wrong username or password");
     log_in(&b, &server);
+    // Account: an API key made in the browser works for the API until revoked.
+    b.click("#account");
+    b.fill("#token-name", "ci");
+    b.click("#create-token");
+    let token = b.wait_text("#token-value", "ngt_");
+    let services = |t: &str| http.get(server.api("/services")).bearer_auth(t).send().unwrap().status();
+    assert_eq!(services(&token), 200);
+    b.screenshot("account");
+    b.click("#revoke-1");
+    b.wait_text(".notice", "API key 1 revoked");
+    assert_eq!(services(&token), 401);
+    // Change the password: the current one is checked; then only the new one logs in.
+    b.fill("#current", "not my password!");
+    b.fill("#new", "a brand new passphrase");
+    b.fill("#new2", "a brand new passphrase");
+    b.click("#change-password");
+    b.wait_text("#password .error", "current password is wrong");
+    b.fill("#current", PASSWORD);
+    b.fill("#new", "a brand new passphrase");
+    b.fill("#new2", "a brand new passphrase");
+    let other = format!("nasguard_session={}", b.cookie("nasguard_session").unwrap());
+    b.click("#change-password");
+    b.wait_text(".notice", "Password changed");
+    let r = http.get(server.api("/services")).header("cookie", &other).send().unwrap();
+    assert_eq!(r.status(), 401, "the sessions of the old password are over");
+    b.goto(&format!("{}/account", server.url));
+    b.wait_text("main h1", "Account");
+    b.click("#logout");
+    b.wait_text("main h1", "nasguard");
+    b.fill("#username", "alice");
+    b.fill("#password", PASSWORD);
+    b.click("#login");
+    b.wait_text(".error", "Wrong username or password");
+    b.fill("#username", "alice");
+    b.fill("#password", "a brand new passphrase");
+    b.click("#login");
+    b.wait_text("main h1", "Security dashboard");
+
     let log = s.ok(&["log"]);
-    for event in ["web:alice admin create", "web:alice login", "web:alice logout", "web:alice login failed"] {
+    for event in [
+        "web:alice admin create",
+        "web:alice login",
+        "web:alice logout",
+        "web:alice login failed",
+        "web:alice token create",
+        "web:alice token revoke",
+        "web:alice admin password",
+    ] {
         assert!(log.contains(event), "{event:?} missing from the audit log:\n{log}");
     }
 }

@@ -286,6 +286,11 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl Browser {
     pub fn start(port: u16) -> Option<Browser> {
+        Browser::start_with(port, &[])
+    }
+
+    /// With extra Chromium flags (e.g. `--blink-settings=scriptEnabled=false`).
+    pub fn start_with(port: u16, extra: &[&str]) -> Option<Browser> {
         if !have(&["chromium", "chromedriver"]) {
             return None;
         }
@@ -306,7 +311,8 @@ impl Browser {
         let profile = tempfile::tempdir().unwrap();
         // The flags that keep Chromium off the network (env doc): this
         // machine refuses outbound connections.
-        let args = [
+        let profile_arg = format!("--user-data-dir={}", profile.path().display());
+        let mut args = vec![
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
@@ -317,8 +323,9 @@ impl Browser {
             "--disable-sync",
             "--disable-dev-shm-usage",
             "--window-size=1280,1600",
-            &format!("--user-data-dir={}", profile.path().display()),
+            &profile_arg,
         ];
+        args.extend_from_slice(extra);
         let caps = serde_json::json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}

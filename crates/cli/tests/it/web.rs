@@ -423,3 +423,27 @@ fn a_failed_apply_shows_the_daemons_reason_and_the_old_config_keeps_running() {
     assert!(b.text("#results h2").contains("2 targets: 1 could not be probed"));
     b.screenshot("scan");
 }
+
+#[test]
+fn the_pages_work_without_javascript() {
+    let s = Sandbox::new();
+    s.admin("alice", PASSWORD);
+    s.ok(&["config", "set", "ssh", "tcpfwd=true"]);
+    let server = s.serve(18206);
+    let Some(b) = Browser::start_with(19506, &["--blink-settings=scriptEnabled=false"]) else { return };
+    log_in(&b, &server);
+    // Plain form posts: the Fix navigates (POST, redirect, GET) and says so.
+    b.click("tr[data-rule='SSH-003'] button.fix");
+    b.wait_text(".notice", "SSH-003 fixed");
+    assert!(b.url().contains("notice="), "{}", b.url());
+    assert!(b.try_find("tr[data-rule='SSH-003']").is_none());
+    // Verify live renders the whole page with its results.
+    b.click("#verify-live");
+    b.wait_text("#live", "ssh://127.0.0.1:");
+    // A refused form comes back whole, with the error beside the field.
+    b.goto(&format!("{}/sharing/nfs/new", server.url));
+    b.fill("#f-path", "/srv/nowhere");
+    b.click("#save");
+    b.wait_text("div.error", "networks");
+    assert_eq!(b.value("#f-path"), "/srv/nowhere");
+}

@@ -32,9 +32,22 @@ pub fn handle() -> PrometheusHandle {
             // Another recorder (a test harness's) may be installed already;
             // then ours still renders what is recorded through it.
             let _ = metrics::set_global_recorder(recorder);
+            describe();
             handle
         })
         .clone()
+}
+
+/// HELP lines, and the apply counters at 0 so their series exist before
+/// the first apply (alerts on `increase()` need them).
+fn describe() {
+    metrics::describe_histogram!(REQUEST_SECONDS, metrics::Unit::Seconds, "HTTP request latency by route pattern");
+    metrics::describe_counter!(APPLY_TOTAL, "Applies by outcome (ok: put in place; failed: refused, old config kept)");
+    metrics::describe_gauge!(FINDINGS, "Findings of the stored configuration by rule and severity (waivers applied)");
+    metrics::describe_gauge!(SERVICE_UP, "1 when the service runs, 0 when it does not");
+    for outcome in ["ok", "failed"] {
+        metrics::counter!(APPLY_TOTAL, "outcome" => outcome).absolute(0);
+    }
 }
 
 /// Records each request's latency by route pattern (not raw path, so ids

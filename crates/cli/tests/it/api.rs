@@ -336,6 +336,8 @@ fn metrics_report_findings_services_applies_and_latencies() {
     assert!(text.contains("nasguard_findings{rule=\"SSH-003\",severity=\"medium\"} 1"), "{text}");
     assert!(text.contains("nasguard_findings{rule=\"SSH-001\""), "every rule has a series: {text}");
     assert!(text.contains("nasguard_service_up{service=\"ssh\"} 0"), "{text}");
+    assert!(text.contains("nasguard_apply_total{outcome=\"failed\"} 0"), "{text}");
+    assert!(text.contains("# HELP nasguard_findings"), "{text}");
     assert!(
         text.contains("nasguard_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/audit\""),
         "{text}"

@@ -481,6 +481,15 @@ async fn scan(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiResult<Jso
     Ok(Json(outcome.to_json()))
 }
 
+/// The rule catalog: stable IDs, severity, rationale, remediation, and
+/// whether `fix` can remedy it.
+#[utoipa::path(get, path = "/rules", tag = "audit",
+    responses((status = 200, description = "OK", body = Vec<nasguard_policy::RuleInfo>),
+        (status = 401, description = "No or bad credentials", body = ErrorBody)))]
+async fn rules(_c: Caller) -> Json<Vec<nasguard_policy::RuleInfo>> {
+    Json(nasguard_policy::catalog().iter().map(|r| r.info).collect())
+}
+
 /// Who changed what, and when.
 #[utoipa::path(get, path = "/audit-log", tag = "audit",
     responses((status = 200, description = "OK", body = AuditLog), (status = 401, description = "No or bad credentials", body = ErrorBody)))]
@@ -552,6 +561,7 @@ pub fn protected() -> OpenApiRouter<Shared> {
         .routes(routes!(waivers_list, waivers_add))
         .routes(routes!(scan))
         .routes(routes!(audit_log))
+        .routes(routes!(rules))
         .routes(routes!(openapi_json))
 }
 

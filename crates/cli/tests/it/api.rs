@@ -243,6 +243,13 @@ fn the_api_does_what_the_cli_does_and_the_log_names_the_user() {
     assert_eq!(scan["summary"]["failed"], 1, "{scan}");
     assert!(scan["targets"][0]["error"].as_str().unwrap_or_default().contains("refused"), "{scan}");
 
+    // The catalog, as `nasguard rules --json` lists it.
+    let (st, rules) = call(&server, &token, Method::GET, "/rules", None);
+    assert_eq!(st, 200);
+    let cli: Value = serde_json::from_str(&s.ok(&["--json", "rules"])).unwrap();
+    assert_eq!(rules, cli);
+    assert!(rules.as_array().unwrap().iter().any(|r| r["id"] == "SSH-003" && r["fixable"] == true), "{rules}");
+
     // Every change is in the audit log under the API user.
     let (_, log) = call(&server, &token, Method::GET, "/audit-log", None);
     let actors: Vec<&str> = log["changes"].as_array().unwrap().iter().map(|c| c["actor"].as_str().unwrap()).collect();

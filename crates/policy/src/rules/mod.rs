@@ -17,6 +17,7 @@ pub(crate) use nasguard_model::{Config, Service};
 
 /// What a rule is: the catalog entry shown in `--help`, SARIF and the UI.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RuleInfo {
     pub id: &'static str,
     pub title: &'static str,

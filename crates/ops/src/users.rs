@@ -9,12 +9,31 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-#[derive(Debug, Clone, Default)]
+/// An account to set up: the CLI reads the password and keys from files,
+/// the API takes them in the body (over HTTPS).
+#[derive(Clone, Default, serde::Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
 pub struct UserInput {
+    /// A Unix account name.
     pub name: String,
+    /// The login (and, with `smb`, the SMB) password: one line, never logged.
     pub password: Option<String>,
+    /// OpenSSH public keys, one per line (the account's authorized_keys).
     pub ssh_keys: Option<String>,
+    /// Also make it an SMB user (needs `password`).
     pub smb: bool,
+}
+
+impl std::fmt::Debug for UserInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserInput")
+            .field("name", &self.name)
+            .field("password", &self.password.as_ref().map(|_| nasguard_model::secret::MASK))
+            .field("ssh_keys", &self.ssh_keys.is_some())
+            .field("smb", &self.smb)
+            .finish()
+    }
 }
 
 fn tool(service: Service, name: &'static str, args: &[&str], stdin: Option<&str>) -> Result<()> {
@@ -83,8 +102,8 @@ impl Nasguard {
                 {
                     return Err(OpsError::Invalid(ValidationErrors::single(
                         "user",
-                        "ssh_key_file",
-                        "expected OpenSSH public keys, one per line",
+                        "ssh_keys",
+                        "expected OpenSSH public keys, one per line (CLI: --ssh-key-file)",
                     )));
                 }
                 Some(lines.join("\n") + "\n")
@@ -93,8 +112,8 @@ impl Nasguard {
         if input.smb && input.password.is_none() {
             return Err(OpsError::Invalid(ValidationErrors::single(
                 "user",
-                "password_file",
-                "--smb needs --password-file (the SMB password)",
+                "password",
+                "an SMB user needs a password (CLI: --password-file)",
             )));
         }
         let layout = self.layout()?;

@@ -481,6 +481,37 @@ async fn scan(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiResult<Jso
     Ok(Json(outcome.to_json()))
 }
 
+/// The accounts nasguard set up (Unix account, SMB password, SSH keys).
+#[utoipa::path(get, path = "/users", tag = "users",
+    responses((status = 200, description = "OK", body = Vec<nasguard_model::User>),
+        (status = 401, description = "No or bad credentials", body = ErrorBody)))]
+async fn users_list(State(st): State<Shared>, c: Caller) -> ApiResult<Json<Vec<nasguard_model::User>>> {
+    Ok(Json(st.run(&c.actor(), |ng| Ok(ng.snapshot()?.config.site.users)).await?))
+}
+
+/// Create or update an account: the Unix account, its password, its SSH
+/// keys and (with `smb`) its SMB password. The password is never logged.
+#[utoipa::path(post, path = "/users", tag = "users", request_body = nasguard_ops::UserInput,
+    responses((status = 200, description = "OK", body = Updated),
+        (status = 401, description = "No or bad credentials", body = ErrorBody),
+        (status = 409, description = "A system tool refused; the message is its reason", body = ErrorBody),
+        (status = 422, description = "Invalid input, nothing changed; the error names the field", body = ErrorBody)))]
+async fn users_set(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiResult<Json<Updated>> {
+    let fields = object(&body, "user")?;
+    let mut input = nasguard_ops::UserInput::default();
+    apply_json(&mut input, "user", &fields).map_err(nasguard_ops::OpsError::from)?;
+    Ok(Json(st.run_alone(&c.actor(), move |ng| ng.user_set(&input)).await?.into()))
+}
+
+/// Remove what nasguard set up for an account (and the account if nasguard made it).
+#[utoipa::path(delete, path = "/users/{name}", tag = "users", params(("name" = String, Path)),
+    responses((status = 200, description = "OK", body = Updated),
+        (status = 401, description = "No or bad credentials", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody)))]
+async fn users_delete(State(st): State<Shared>, c: Caller, Path(name): Path<String>) -> ApiResult<Json<Updated>> {
+    Ok(Json(st.run_alone(&c.actor(), move |ng| ng.user_rm(&name)).await?.into()))
+}
+
 /// The rule catalog: stable IDs, severity, rationale, remediation, and
 /// whether `fix` can remedy it.
 #[utoipa::path(get, path = "/rules", tag = "audit",
@@ -562,6 +593,8 @@ pub fn protected() -> OpenApiRouter<Shared> {
         .routes(routes!(scan))
         .routes(routes!(audit_log))
         .routes(routes!(rules))
+        .routes(routes!(users_list, users_set))
+        .routes(routes!(users_delete))
         .routes(routes!(openapi_json))
 }
 

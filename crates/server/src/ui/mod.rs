@@ -63,6 +63,23 @@ pub fn error_page(e: ApiError) -> Response {
     (status, ErrorPage { title, message: e.to_string() }).into_response()
 }
 
+/// A page handler's failure, answered with an error page (`?` in handlers).
+pub struct PageError(ApiError);
+
+impl<E: Into<ApiError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        error_page(self.0)
+    }
+}
+
+pub type PageResult = Result<Response, PageError>;
+
 pub fn parse_form(body: &Bytes) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes(body).unwrap_or_default()
 }

@@ -2,7 +2,7 @@
 //! iSCSI wizard), apply and the audit log.
 
 use super::forms::{self, Control, Field};
-use super::{error_page, parse_form};
+use super::{PageResult, error_page, parse_form};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::metrics;
@@ -270,11 +270,8 @@ fn label(s: Service) -> &'static str {
     }
 }
 
-async fn services(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<String, String>>) -> Response {
-    let status = match st.run(&c.actor(), |ng| ng.status()).await {
-        Ok(s) => s,
-        Err(e) => return error_page(e),
-    };
+async fn services(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    let status = st.run(&c.actor(), |ng| ng.status()).await?;
     let rows = status
         .services
         .iter()
@@ -291,35 +288,29 @@ async fn services(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<S
             autostart: s.autostart,
         })
         .collect();
-    ServicesPage { page: Page::new(&c, "Services", "services").notice(&q), rows }.into_response()
+    Ok(ServicesPage { page: Page::new(&c, "Services", "services").notice(&q), rows }.into_response())
 }
 
-async fn service_control(State(st): State<Shared>, c: Caller, Path(svc): Path<String>, body: Bytes) -> Response {
-    let svc = match service_of(&svc) {
-        Ok(s) => s,
-        Err(e) => return error_page(e),
-    };
+async fn service_control(State(st): State<Shared>, c: Caller, Path(svc): Path<String>, body: Bytes) -> PageResult {
+    let svc = service_of(&svc)?;
     let action = forms::value(&parse_form(&body), "action").to_string();
     if !matches!(action.as_str(), "start" | "stop" | "restart" | "reload") {
-        return error_page(ApiError::invalid("service", "action", "must be start, stop, restart or reload"));
+        return Err(ApiError::invalid("service", "action", "must be start, stop, restart or reload").into());
     }
     let a = action.clone();
-    match st.run_alone(&c.actor(), move |ng| ng.service(&a, svc)).await {
+    Ok(match st.run_alone(&c.actor(), move |ng| ng.service(&a, svc)).await {
         Ok(_) => back("/services", &format!("{} {action}: done", label(svc))),
         Err(e) => back_failed("/services", &format!("{} {action} failed: {e}", label(svc))),
-    }
+    })
 }
 
-async fn service_autostart(State(st): State<Shared>, c: Caller, Path(svc): Path<String>, body: Bytes) -> Response {
-    let svc = match service_of(&svc) {
-        Ok(s) => s,
-        Err(e) => return error_page(e),
-    };
+async fn service_autostart(State(st): State<Shared>, c: Caller, Path(svc): Path<String>, body: Bytes) -> PageResult {
+    let svc = service_of(&svc)?;
     let on = forms::value(&parse_form(&body), "on") == "true";
-    match st.run(&c.actor(), move |ng| ng.set_autostart(svc, on)).await {
+    Ok(match st.run(&c.actor(), move |ng| ng.set_autostart(svc, on)).await {
         Ok(()) => back("/services", &format!("{}: start automatically {}", label(svc), if on { "on" } else { "off" })),
         Err(e) => error_page(e),
-    }
+    })
 }
 
 #[derive(Template, WebTemplate)]
@@ -383,20 +374,13 @@ async fn service_form(
     c: Caller,
     Path(svc): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let svc = match service_of(&svc) {
-        Ok(s) => s,
-        Err(e) => return error_page(e),
-    };
-    let loaded = st.run(&c.actor(), |ng| Ok((ng.snapshot()?.config, ng.audit()?))).await;
-    let (cfg, report) = match loaded {
-        Ok(x) => x,
-        Err(e) => return error_page(e),
-    };
+) -> PageResult {
+    let svc = service_of(&svc)?;
+    let (cfg, report) = st.run(&c.actor(), |ng| Ok((ng.snapshot()?.config, ng.audit()?))).await?;
     let mut controls = forms::controls(service_fields(svc), &cfg.service_settings(svc));
     annotate(&mut controls, &report.findings, &svc.to_string(), &[]);
     name_rules(&mut controls, svc);
-    FormPage {
+    Ok(FormPage {
         page: Page::new(&c, format!("{} service", label(svc)), "services").notice(&q),
         action: format!("/services/{svc}"),
         back: "/services".into(),
@@ -405,18 +389,15 @@ async fn service_form(
         open_advanced: false,
         errors: vec![],
     }
-    .into_response()
+    .into_response())
 }
 
-async fn service_save(State(st): State<Shared>, c: Caller, Path(svc): Path<String>, body: Bytes) -> Response {
-    let svc = match service_of(&svc) {
-        Ok(s) => s,
-        Err(e) => return error_page(e),
-    };
+async fn service_save(State(st): State<Shared>, c: Caller, Path(svc): Path<String>, body: Bytes) -> PageResult {
+    let svc = service_of(&svc)?;
     let form = parse_form(&body);
     let fields = service_fields(svc);
     let assignments = forms::assignments(fields, &form);
-    match st.run(&c.actor(), move |ng| ng.set_service(svc, Edit::Assignments(&assignments))).await {
+    Ok(match st.run(&c.actor(), move |ng| ng.set_service(svc, Edit::Assignments(&assignments))).await {
         Ok(done) => {
             let mut msg = format!("Saved as revision {}. Apply to put it in place.", done.revision);
             for n in done.notes {
@@ -428,7 +409,7 @@ async fn service_save(State(st): State<Shared>, c: Caller, Path(svc): Path<Strin
         Err(e) => {
             let errors = invalid_list(&e);
             if errors.is_empty() {
-                return error_page(e);
+                return Err(e.into());
             }
             let mut controls = forms::controls(fields, &forms::submitted(fields, &form));
             annotate(&mut controls, &[], "", &errors);
@@ -444,7 +425,7 @@ async fn service_save(State(st): State<Shared>, c: Caller, Path(svc): Path<Strin
             };
             (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
         }
-    }
+    })
 }
 
 // ---- sharing --------------------------------------------------------------
@@ -518,11 +499,8 @@ fn target_rows(cfg: &Config) -> Vec<TargetRow> {
         .collect()
 }
 
-async fn sharing(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<String, String>>) -> Response {
-    let cfg = match st.run(&c.actor(), |ng| Ok(ng.snapshot()?.config)).await {
-        Ok(cfg) => cfg,
-        Err(e) => return error_page(e),
-    };
+async fn sharing(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    let cfg = st.run(&c.actor(), |ng| Ok(ng.snapshot()?.config)).await?;
     let smb = cfg
         .smb_shares
         .iter()
@@ -547,8 +525,8 @@ async fn sharing(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<St
             }
         })
         .collect();
-    SharingPage { page: Page::new(&c, "Sharing", "sharing").notice(&q), smb, nfs, targets: target_rows(&cfg) }
-        .into_response()
+    Ok(SharingPage { page: Page::new(&c, "Sharing", "sharing").notice(&q), smb, nfs, targets: target_rows(&cfg) }
+        .into_response())
 }
 
 type Done<T> = nasguard_ops::Result<Changed<T>>;
@@ -703,29 +681,23 @@ async fn share_new(c: Caller, Path(kind): Path<String>) -> Response {
     }
 }
 
-async fn share_create(State(st): State<Shared>, c: Caller, Path(kind): Path<String>, body: Bytes) -> Response {
-    let f = match share_form(&kind) {
-        Ok(f) => f,
-        Err(e) => return error_page(e),
-    };
+async fn share_create(State(st): State<Shared>, c: Caller, Path(kind): Path<String>, body: Bytes) -> PageResult {
+    let f = share_form(&kind)?;
     let form = parse_form(&body);
     let assignments = f.assignments(&form);
     let done = st.run(&c.actor(), move |ng| (f.create)(ng, &assignments)).await;
-    f.outcome(&c, None, &form, done)
+    Ok(f.outcome(&c, None, &form, done))
 }
 
-async fn share_edit(State(st): State<Shared>, c: Caller, Path((kind, id)): Path<(String, u32)>) -> Response {
-    let f = match share_form(&kind) {
-        Ok(f) => f,
-        Err(e) => return error_page(e),
-    };
-    match st.run(&c.actor(), |ng| Ok((ng.snapshot()?.config, ng.audit()?))).await {
+async fn share_edit(State(st): State<Shared>, c: Caller, Path((kind, id)): Path<(String, u32)>) -> PageResult {
+    let f = share_form(&kind)?;
+    Ok(match st.run(&c.actor(), |ng| Ok((ng.snapshot()?.config, ng.audit()?))).await {
         Ok((cfg, report)) => match (f.lookup)(&cfg, id) {
             Some((values, object)) => f.show(&c, Some(id), &values, &object, &report.findings),
             None => error_page(ApiError::NotFound(format!("no {} {id}", f.noun))),
         },
         Err(e) => error_page(e),
-    }
+    })
 }
 
 async fn share_save(
@@ -733,26 +705,20 @@ async fn share_save(
     c: Caller,
     Path((kind, id)): Path<(String, u32)>,
     body: Bytes,
-) -> Response {
-    let f = match share_form(&kind) {
-        Ok(f) => f,
-        Err(e) => return error_page(e),
-    };
+) -> PageResult {
+    let f = share_form(&kind)?;
     let form = parse_form(&body);
     let assignments = f.assignments(&form);
     let done = st.run(&c.actor(), move |ng| (f.update)(ng, id, &assignments)).await;
-    f.outcome(&c, Some(id), &form, done)
+    Ok(f.outcome(&c, Some(id), &form, done))
 }
 
-async fn share_delete(State(st): State<Shared>, c: Caller, Path((kind, id)): Path<(String, u32)>) -> Response {
-    let f = match share_form(&kind) {
-        Ok(f) => f,
-        Err(e) => return error_page(e),
-    };
-    match st.run(&c.actor(), move |ng| (f.remove)(ng, id)).await {
+async fn share_delete(State(st): State<Shared>, c: Caller, Path((kind, id)): Path<(String, u32)>) -> PageResult {
+    let f = share_form(&kind)?;
+    Ok(match st.run(&c.actor(), move |ng| (f.remove)(ng, id)).await {
         Ok(_) => back("/sharing", &format!("{} deleted.", f.noun)),
         Err(e) => error_page(e),
-    }
+    })
 }
 
 // ---- the iSCSI wizard -----------------------------------------------------
@@ -962,16 +928,13 @@ fn iscsi_kind(kind: &str) -> Result<&'static str, ApiError> {
         .ok_or_else(|| ApiError::NotFound(format!("no iscsi object kind {kind:?}")))
 }
 
-async fn iscsi_objects(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn iscsi_objects(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let lists = st
         .run(&c.actor(), |ng| {
             ISCSI_TITLES.iter().map(|(k, _)| ng.iscsi_list(k)).collect::<nasguard_ops::Result<Vec<_>>>()
         })
         .await;
-    let lists = match lists {
-        Ok(l) => l,
-        Err(e) => return error_page(e),
-    };
+    let lists = lists?;
     let kinds = ISCSI_TITLES
         .iter()
         .zip(lists)
@@ -991,7 +954,7 @@ async fn iscsi_objects(State(st): State<Shared>, c: Caller, Query(q): Query<Hash
             IscsiKindView { kind, title, columns, rows }
         })
         .collect();
-    IscsiPage { page: Page::new(&c, "Block (iSCSI) Shares", "sharing").notice(&q), kinds }.into_response()
+    Ok(IscsiPage { page: Page::new(&c, "Block (iSCSI) Shares", "sharing").notice(&q), kinds }.into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -1004,21 +967,18 @@ struct IscsiEditPage {
     errors: Vec<String>,
 }
 
-async fn iscsi_edit(State(st): State<Shared>, c: Caller, Path((kind, id)): Path<(String, u32)>) -> Response {
-    let kind = match iscsi_kind(&kind) {
-        Ok(k) => k,
-        Err(e) => return error_page(e),
-    };
+async fn iscsi_edit(State(st): State<Shared>, c: Caller, Path((kind, id)): Path<(String, u32)>) -> PageResult {
+    let kind = iscsi_kind(&kind)?;
     let item = match st.run(&c.actor(), move |ng| ng.iscsi_list(kind)).await {
         Ok(items) => items.into_iter().find(|v| v.get("id").and_then(Value::as_u64) == Some(u64::from(id))),
-        Err(e) => return error_page(e),
+        Err(e) => return Err(e.into()),
     };
     let Some(Value::Object(m)) = item else {
-        return error_page(ApiError::NotFound(format!("no iscsi {kind} {id}")));
+        return Err(ApiError::NotFound(format!("no iscsi {kind} {id}")).into());
     };
     let fields = m.iter().filter(|(k, _)| *k != "id").map(|(k, v)| (k.clone(), field_text(v))).collect();
     let page = Page::new(&c, format!("iSCSI {kind} {id}"), "sharing");
-    IscsiEditPage { page, kind, id, fields, errors: vec![] }.into_response()
+    Ok(IscsiEditPage { page, kind, id, fields, errors: vec![] }.into_response())
 }
 
 async fn iscsi_save(
@@ -1026,15 +986,12 @@ async fn iscsi_save(
     c: Caller,
     Path((kind, id)): Path<(String, u32)>,
     body: Bytes,
-) -> Response {
-    let kind = match iscsi_kind(&kind) {
-        Ok(k) => k,
-        Err(e) => return error_page(e),
-    };
+) -> PageResult {
+    let kind = iscsi_kind(&kind)?;
     let form = parse_form(&body);
     let fields: Vec<(String, String)> = form.into_iter().filter(|(k, _)| k != crate::auth::CSRF_FIELD).collect();
     let assignments: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    match st.run(&c.actor(), move |ng| ng.iscsi_set(kind, id, Edit::Assignments(&assignments))).await {
+    Ok(match st.run(&c.actor(), move |ng| ng.iscsi_set(kind, id, Edit::Assignments(&assignments))).await {
         Ok(d) => back(
             "/sharing/iscsi",
             &format!("iSCSI {kind} {id} saved (revision {}). Apply to put it in place.", d.revision),
@@ -1042,24 +999,21 @@ async fn iscsi_save(
         Err(e) => {
             let errors = invalid_list(&e);
             if errors.is_empty() {
-                return error_page(e);
+                return Err(e.into());
             }
             let page = Page::new(&c, format!("iSCSI {kind} {id}"), "sharing");
             let errors = errors.iter().map(ToString::to_string).collect();
             (StatusCode::UNPROCESSABLE_ENTITY, IscsiEditPage { page, kind, id, fields, errors }).into_response()
         }
-    }
+    })
 }
 
-async fn iscsi_delete(State(st): State<Shared>, c: Caller, Path((kind, id)): Path<(String, u32)>) -> Response {
-    let kind = match iscsi_kind(&kind) {
-        Ok(k) => k,
-        Err(e) => return error_page(e),
-    };
-    match st.run(&c.actor(), move |ng| ng.iscsi_rm(kind, id)).await {
+async fn iscsi_delete(State(st): State<Shared>, c: Caller, Path((kind, id)): Path<(String, u32)>) -> PageResult {
+    let kind = iscsi_kind(&kind)?;
+    Ok(match st.run(&c.actor(), move |ng| ng.iscsi_rm(kind, id)).await {
         Ok(d) => back("/sharing/iscsi", &format!("iSCSI {kind} {id} deleted (revision {}).", d.revision)),
         Err(e) => error_page(e),
-    }
+    })
 }
 
 // ---- scan -----------------------------------------------------------------
@@ -1195,10 +1149,10 @@ struct AuditLogPage {
     events: Vec<nasguard_store::Event>,
 }
 
-async fn audit_log(State(st): State<Shared>, c: Caller) -> Response {
+async fn audit_log(State(st): State<Shared>, c: Caller) -> PageResult {
     let (entries, events) = match st.run(&c.actor(), |ng| ng.audit_log(500)).await {
         Ok(log) => (log.changes, log.events),
-        Err(e) => return error_page(e),
+        Err(e) => return Err(e.into()),
     };
     let text = |v: &Option<Value>| v.as_ref().map(Value::to_string).unwrap_or_default();
     let changes = entries
@@ -1213,7 +1167,7 @@ async fn audit_log(State(st): State<Shared>, c: Caller) -> Response {
             new: text(&e.new),
         })
         .collect();
-    AuditLogPage { page: Page::new(&c, "Audit log", "audit-log"), changes, events }.into_response()
+    Ok(AuditLogPage { page: Page::new(&c, "Audit log", "audit-log"), changes, events }.into_response())
 }
 
 // ---- account: password and API keys ------------------------------------------

@@ -18,6 +18,8 @@ use tower::ServiceExt;
 /// A handshake that has not finished by then is dropped (slow clients
 /// must not hold connections open for free).
 const HANDSHAKE: Duration = Duration::from_secs(10);
+/// Likewise for a request's head once connected.
+const HEADER_READ: Duration = Duration::from_secs(30);
 
 /// The server's TLS settings from a PEM certificate chain and a PEM key.
 pub fn tls_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> {
@@ -69,7 +71,12 @@ pub async fn serve_tls(
                 req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
                 app.clone().oneshot(req.map(axum::body::Body::new))
             });
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            // A client that does not finish its request head in time is dropped.
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_READ)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
         });
     }
 }

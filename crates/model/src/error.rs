@@ -17,9 +17,16 @@ pub struct ValidationError {
     pub message: String,
 }
 
+/// How an error names a field that was given with an empty name.
+pub const EMPTY_FIELD: &str = "(empty field name)";
+
 impl ValidationError {
+    /// An error always names a field: a user may send an empty name (an
+    /// empty JSON key, `=value`), which is reported as such.
     pub fn new(object: impl Into<String>, field: impl Into<String>, message: impl Into<String>) -> Self {
-        ValidationError { object: object.into(), field: field.into(), message: message.into() }
+        let field = field.into();
+        let field = if field.is_empty() { EMPTY_FIELD.to_string() } else { field };
+        ValidationError { object: object.into(), field, message: message.into() }
     }
 }
 

@@ -306,4 +306,14 @@ mod tests {
         assert!(s.ntlmv1_auth);
         assert_eq!(s.minimum_protocol, MinProtocol::Smb1);
     }
+
+    #[test]
+    fn an_empty_field_name_is_named_as_such() {
+        let mut s = SmbService::default();
+        let patch = serde_json::json!({"": 1});
+        let err = apply_json(&mut s, "smb", patch.as_object().unwrap()).unwrap_err();
+        assert_eq!(err.0[0].field, crate::error::EMPTY_FIELD);
+        let err = apply_assignments(&mut s, "smb", &["=1".into()]).unwrap_err();
+        assert_eq!(err.0[0].field, crate::error::EMPTY_FIELD);
+    }
 }

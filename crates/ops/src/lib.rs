@@ -335,13 +335,12 @@ fn not_found(what: &str, key: &str) -> OpsError {
     OpsError::NotFound(format!("no {what} {key:?}"))
 }
 
-/// An SMB share by name (case-insensitive) or id.
+/// An SMB share by id or by name (case-insensitive). An id wins: `3` is
+/// share 3 even when another share is named "3".
 pub fn find_smb<'a>(cfg: &'a mut Config, key: &str) -> Result<&'a mut SmbShare> {
-    let id = key.parse::<u32>().ok();
-    cfg.smb_shares
-        .iter_mut()
-        .find(|s| s.name.eq_ignore_ascii_case(key) || Some(s.id) == id)
-        .ok_or_else(|| not_found("smb share", key))
+    let by_id = key.parse::<u32>().ok().and_then(|id| cfg.smb_shares.iter().position(|s| s.id == id));
+    let at = by_id.or_else(|| cfg.smb_shares.iter().position(|s| s.name.eq_ignore_ascii_case(key)));
+    at.and_then(|i| cfg.smb_shares.get_mut(i)).ok_or_else(|| not_found("smb share", key))
 }
 
 /// An NFS share by id or path.

@@ -91,3 +91,18 @@ fn fix_all_leaves_info_notes() {
     let report = ng.audit().unwrap();
     assert!(report.findings.iter().all(|f| f.severity == nasguard_policy::Severity::Info));
 }
+
+#[test]
+fn a_share_id_wins_over_a_share_named_like_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = nasguard_store::Deployment { mode: "sandbox".into(), bind: "127.0.0.1".into(), port_base: Some(20000) };
+    let mut ng = crate::Nasguard::init(&dir.path().join("s"), &d, "test").unwrap();
+    for name in ["2", "docs"] {
+        let share = nasguard_model::smb::SmbShare { name: name.into(), path: "/srv/x".into(), ..Default::default() };
+        ng.smb_share_add(share).unwrap();
+    }
+    let mut cfg = ng.snapshot().unwrap().config;
+    assert_eq!(crate::find_smb(&mut cfg, "2").unwrap().name, "docs", "id 2 is the share named docs");
+    assert_eq!(crate::find_smb(&mut cfg, "DOCS").unwrap().id, 2);
+    assert!(crate::find_smb(&mut cfg, "9").is_err());
+}

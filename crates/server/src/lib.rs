@@ -15,7 +15,6 @@ use axum::http::{HeaderValue, header};
 use axum::middleware;
 use nasguard_ops::Nasguard;
 use state::{AppState, Shared};
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -80,8 +79,16 @@ pub fn prepare(
 /// Serves plain HTTP until SIGTERM or Ctrl-C, then finishes the requests
 /// in flight.
 pub async fn serve(listener: tokio::net::TcpListener, state: Shared) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(stop_signal()).await
+    listen::run(listener, state, None).await
+}
+
+/// Serves HTTPS until SIGTERM or Ctrl-C, then finishes the requests in flight.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    state: Shared,
+    tls: std::sync::Arc<tokio_rustls::rustls::ServerConfig>,
+) -> std::io::Result<()> {
+    listen::run(listener, state, Some(tls)).await
 }
 
 /// Resolves on SIGTERM (service managers) or SIGINT (Ctrl-C).
@@ -99,6 +106,6 @@ pub async fn stop_signal() {
     }
 }
 
-pub use tls::{serve_tls, tls_config};
+pub use listen::tls_config;
 
-mod tls;
+mod listen;

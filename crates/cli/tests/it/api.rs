@@ -345,6 +345,8 @@ fn metrics_report_findings_services_applies_and_latencies() {
     assert!(text.contains("nasguard_service_up{service=\"ssh\"} 0"), "{text}");
     assert!(text.contains("nasguard_apply_total{outcome=\"failed\"} 0"), "{text}");
     assert!(text.contains("# HELP nasguard_findings"), "{text}");
+    // SIGTERM stops the plain-HTTP server cleanly too.
+    assert!(server.terminate().success());
     assert!(
         text.contains("nasguard_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/audit\""),
         "{text}"

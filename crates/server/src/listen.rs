@@ -1,0 +1,121 @@
+//! The accept loop, for HTTP and for HTTPS (`serve --tls-cert --tls-key`:
+//! rustls with ring, TLS 1.2 and 1.3, rustls's modern suites): one place
+//! for the per-connection deadlines and for a graceful stop.
+
+use crate::state::Shared;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::TokioIo;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::ServerConfig;
+use tower::ServiceExt;
+
+/// A handshake that has not finished by then is dropped (slow clients
+/// must not hold connections open for free).
+const HANDSHAKE: Duration = Duration::from_secs(10);
+/// Likewise for a request's head once connected.
+const HEADER_READ: Duration = Duration::from_secs(30);
+
+/// The server's TLS settings from a PEM certificate chain and a PEM key.
+pub fn tls_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> {
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| format!("{}: {e}", cert.display()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{}: {e}", cert.display()))?;
+    if chain.is_empty() {
+        return Err(format!("{}: no certificate in it (PEM expected)", cert.display()));
+    }
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| format!("the certificate and key do not match or are unusable: {e}"))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// Serves HTTP (`tls: None`) or HTTPS until SIGTERM or Ctrl-C, then lets
+/// the requests in flight finish (for at most [`DRAIN`]).
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    state: Shared,
+    tls: Option<Arc<ServerConfig>>,
+) -> std::io::Result<()> {
+    let app = crate::router(state);
+    let acceptor = tls.map(TlsAcceptor::from);
+    let (stopping, stop_rx) = tokio::sync::watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
+    let stop = crate::stop_signal();
+    tokio::pin!(stop);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(x) => x,
+                // Out of file descriptors and the like: wait a moment, keep serving.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        while connections.try_join_next().is_some() {}
+        connections.spawn(connection(tcp, peer, app.clone(), acceptor.clone(), stop_rx.clone()));
+    }
+    let _ = stopping.send(true);
+    let _ = tokio::time::timeout(DRAIN, async { while connections.join_next().await.is_some() {} }).await;
+    Ok(())
+}
+
+/// How long a stop waits for the requests in flight.
+const DRAIN: Duration = Duration::from_secs(10);
+
+async fn connection(
+    tcp: tokio::net::TcpStream,
+    peer: SocketAddr,
+    app: axum::Router,
+    acceptor: Option<TlsAcceptor>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) {
+    match acceptor {
+        Some(acceptor) => {
+            let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE, acceptor.accept(tcp)).await else {
+                return;
+            };
+            http(TokioIo::new(stream), peer, app, stop).await;
+        }
+        None => http(TokioIo::new(tcp), peer, app, stop).await,
+    }
+}
+
+/// HTTP/1.1 on one connection: a request head must arrive within
+/// [`HEADER_READ`]; on stop, the request in flight finishes, then it closes.
+async fn http<I>(io: I, peer: SocketAddr, app: axum::Router, mut stop: tokio::sync::watch::Receiver<bool>)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+        app.clone().oneshot(req.map(axum::body::Body::new))
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_READ)
+        .serve_connection(io, service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = stop.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
+}

@@ -332,6 +332,8 @@ fn logins_are_rate_limited_and_sessions_need_csrf() {
     let csp = r.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(r.headers()["cross-origin-opener-policy"], "same-origin");
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
 }
 
 #[test]

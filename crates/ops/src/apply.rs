@@ -282,6 +282,13 @@ impl Nasguard {
         Ok(())
     }
 
+    /// The latest revision when it is not the one on disk (cheap: no daemon
+    /// is asked), for "changes pending" banners.
+    pub fn pending_revision(&self) -> Result<Option<i64>> {
+        let latest = self.snapshot()?.revision;
+        Ok((self.applied().map(|a| a.revision) != Some(latest)).then_some(latest))
+    }
+
     pub fn status(&self) -> Result<StatusReport> {
         let snap = self.snapshot()?;
         let sup = self.supervisor()?;

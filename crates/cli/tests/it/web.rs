@@ -185,6 +185,8 @@ fn tcp_forwarding_raises_ssh003_on_the_dashboard_and_fix_clears_it() {
     b.goto(&format!("{}/", server.url));
     b.find("tr[data-rule='SSH-003']");
     b.screenshot("dashboard-finding");
+    // Nothing was ever applied in this sandbox: the dashboard says so.
+    assert!(b.text("#pending").contains("not applied yet"));
     b.click("tr[data-rule='SSH-003'] button.fix");
     b.wait_gone("tr[data-rule='SSH-003']");
     // htmx (under the strict CSP) swapped the findings in place: without
@@ -380,6 +382,7 @@ fn a_failed_apply_shows_the_daemons_reason_and_the_old_config_keeps_running() {
     let server = s.serve(18205);
     let Some(b) = Browser::start(19505) else { return };
     log_in(&b, &server);
+    assert!(b.try_find("#pending").is_none(), "everything is applied: no banner");
     b.goto(&format!("{}/services", server.url));
     assert!(b.text("#service-ssh .state").contains("Running"));
     // A known keyword with a value only sshd -t rejects.
@@ -403,6 +406,7 @@ fn a_failed_apply_shows_the_daemons_reason_and_the_old_config_keeps_running() {
     // old config) does not offer; "Verify live" shows config and wire apart.
     s.ok(&["config", "set", "ssh", "weak_ciphers=AES128-CBC"]);
     b.goto(&format!("{}/", server.url));
+    assert!(b.text("#pending").contains("not applied yet"), "the failed apply left the change pending");
     b.click("#verify-live");
     let drift = b.wait_text("#drift", "SSH-004");
     assert!(drift.contains("finding") && drift.contains("ok"), "{drift}");

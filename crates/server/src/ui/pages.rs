@@ -135,6 +135,8 @@ pub struct LiveView {
 #[template(path = "dashboard.html")]
 struct Dashboard {
     page: Page,
+    /// The latest revision, when it is not applied yet.
+    pending: Option<i64>,
     counts: Vec<(&'static str, usize)>,
     groups: Vec<FindingGroup>,
     waived: Vec<(String, String, String, String)>,
@@ -154,7 +156,7 @@ fn finding_row(f: &Finding, anchor: usize) -> FindingRow {
     }
 }
 
-fn dashboard_page(page: Page, report: &Report, live: Option<LiveView>) -> Dashboard {
+fn dashboard_page(page: Page, report: &Report, pending: Option<i64>, live: Option<LiveView>) -> Dashboard {
     let counts = Severity::ALL
         .iter()
         .rev()
@@ -182,13 +184,14 @@ fn dashboard_page(page: Page, report: &Report, live: Option<LiveView>) -> Dashbo
             )
         })
         .collect();
-    Dashboard { page, counts, groups, waived, live }
+    Dashboard { page, pending, counts, groups, waived, live }
 }
 
 async fn dashboard(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<String, String>>) -> Response {
-    match st.run(&c.actor(), |ng| ng.audit()).await {
-        Ok(report) => {
-            dashboard_page(Page::new(&c, "Security dashboard", "dashboard").notice(&q), &report, None).into_response()
+    match st.run(&c.actor(), |ng| Ok((ng.audit()?, ng.pending_revision()?))).await {
+        Ok((report, pending)) => {
+            let page = Page::new(&c, "Security dashboard", "dashboard").notice(&q);
+            dashboard_page(page, &report, pending, None).into_response()
         }
         Err(e) => error_page(e),
     }
@@ -221,9 +224,9 @@ async fn waive(State(st): State<Shared>, c: Caller, body: Bytes) -> Response {
 
 async fn verify(State(st): State<Shared>, c: Caller) -> Response {
     let live = st.run_alone(&c.actor(), |ng| ng.audit_live(Duration::from_secs(3))).await;
-    let report = st.run(&c.actor(), |ng| ng.audit()).await;
+    let report = st.run(&c.actor(), |ng| Ok((ng.audit()?, ng.pending_revision()?))).await;
     match (live, report) {
-        (Ok(l), Ok(report)) => {
+        (Ok(l), Ok((report, pending))) => {
             let probes = l
                 .probes
                 .iter()
@@ -237,7 +240,8 @@ async fn verify(State(st): State<Shared>, c: Caller) -> Response {
                 })
                 .collect();
             let view = LiveView { drift: l.drift, probes };
-            dashboard_page(Page::new(&c, "Security dashboard", "dashboard"), &report, Some(view)).into_response()
+            dashboard_page(Page::new(&c, "Security dashboard", "dashboard"), &report, pending, Some(view))
+                .into_response()
         }
         (Err(e), _) | (_, Err(e)) => error_page(e),
     }

@@ -77,9 +77,9 @@ pub fn object(body: &Bytes, what: &str) -> ApiResult<Map<String, Value>> {
 }
 
 pub fn service(name: &str) -> ApiResult<Service> {
-    Service::ALL
-        .into_iter()
-        .find(|s| s.to_string() == name)
+    // As the OpenAPI document spells them: lower case only.
+    Service::parse(name)
+        .filter(|s| s.name() == name)
         .ok_or_else(|| ApiError::NotFound(format!("no service {name:?}; the services are smb, nfs, iscsi, ssh")))
 }
 

@@ -226,20 +226,17 @@ pub struct Opt {
     pub selected: bool,
 }
 
-fn text_of(v: Option<&Value>) -> String {
+/// A field's value as one line of text, the way the `FIELD=VALUE` setter
+/// reads it back: scalars as they are, lists of scalars comma-separated,
+/// structured values (iSCSI target groups) as JSON.
+pub fn field_text(v: &Value) -> String {
     match v {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(a)) => a.iter().map(|x| text_of(Some(x))).collect::<Vec<_>>().join(", "),
-        Some(Value::Object(o)) => {
-            // A portal listen object: ip[:port].
-            let ip = text_of(o.get("ip"));
-            match o.get("port").and_then(Value::as_u64) {
-                Some(p) => format!("{ip}:{p}"),
-                None => ip,
-            }
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
+            items.iter().map(field_text).collect::<Vec<_>>().join(", ")
         }
-        Some(other) => other.to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -263,7 +260,7 @@ pub fn controls(fields: &[Field], values: &Map<String, Value>) -> Vec<Control> {
                 Radio(o) => ("radio", o.to_vec()),
                 Multi(o) => ("multi", o.to_vec()),
             };
-            let mut value = text_of(v);
+            let mut value = v.map(field_text).unwrap_or_default();
             if matches!(fd.kind, Area) && matches!(v, Some(Value::Array(_))) {
                 value = value.replace(", ", "\n");
             }

@@ -912,18 +912,6 @@ struct IscsiPage {
     kinds: Vec<IscsiKindView>,
 }
 
-/// A field's value as one line of text: what the FIELD=VALUE setter reads back.
-fn field_text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
-            items.iter().map(field_text).collect::<Vec<_>>().join(",")
-        }
-        other => other.to_string(),
-    }
-}
-
 fn iscsi_kind(kind: &str) -> Result<&'static str, ApiError> {
     ISCSI_TITLES
         .iter()
@@ -952,7 +940,7 @@ async fn iscsi_objects(State(st): State<Shared>, c: Caller, Query(q): Query<Hash
                 .iter()
                 .map(|item| IscsiRow {
                     id: item.get("id").and_then(Value::as_u64).unwrap_or(0),
-                    cells: columns.iter().map(|col| item.get(col).map(field_text).unwrap_or_default()).collect(),
+                    cells: columns.iter().map(|col| item.get(col).map(forms::field_text).unwrap_or_default()).collect(),
                 })
                 .collect();
             IscsiKindView { kind, title, columns, rows }
@@ -980,7 +968,7 @@ async fn iscsi_edit(State(st): State<Shared>, c: Caller, Path((kind, id)): Path<
     let Some(Value::Object(m)) = item else {
         return Err(ApiError::NotFound(format!("no iscsi {kind} {id}")).into());
     };
-    let fields = m.iter().filter(|(k, _)| *k != "id").map(|(k, v)| (k.clone(), field_text(v))).collect();
+    let fields = m.iter().filter(|(k, _)| *k != "id").map(|(k, v)| (k.clone(), forms::field_text(v))).collect();
     let page = Page::new(&c, format!("iSCSI {kind} {id}"), "sharing");
     Ok(IscsiEditPage { page, kind, id, fields, errors: vec![] }.into_response())
 }

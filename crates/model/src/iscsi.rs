@@ -231,6 +231,20 @@ pub struct IscsiConfig {
     pub targetextents: Vec<TargetExtent>,
 }
 
+impl InitiatorGroup {
+    /// Every initiator name may log in: no list, or an entry such as
+    /// TrueNAS's `ALL` or a pattern matching every name.
+    pub fn admits_every_initiator(&self) -> bool {
+        self.initiators.is_empty() || self.initiators.iter().any(|i| crate::access::pattern_is_everyone(i).is_some())
+    }
+
+    /// Initiators may connect from every network: no list, or a list that
+    /// adds up to every address.
+    pub fn admits_every_network(&self) -> bool {
+        self.auth_network.is_empty() || crate::access::networks_cover_everyone(&self.auth_network).is_some()
+    }
+}
+
 impl IscsiConfig {
     /// The full IQN of a target: its name, or `basename:name`.
     pub fn target_iqn(&self, target: &Target) -> String {
@@ -441,7 +455,17 @@ pub(crate) fn validate(cfg: &Config, out: &mut Vec<ValidationError>) {
     for g in &c.initiators {
         let mut e = Errors::new("iscsi initiator", &mut *out);
         e.check("comment", text::single_line(&g.comment));
+        let before = e.out.len();
         check_access_lists(&mut e, &g.initiators, &g.auth_network);
+        let entries_ok = e.out.len() == before;
+        if let Some(why) =
+            crate::access::networks_cover_everyone(&g.auth_network).filter(|_| entries_ok && !g.allow_everyone)
+        {
+            e.add(
+                "auth_network",
+                format!("{why}: that is every network; leave auth_network empty (the initiators list still applies), or set allow_everyone (CLI: --allow-everyone) if that is meant (the audit flags it as ISCSI-006)"),
+            );
+        }
         if g.initiators.is_empty() && g.auth_network.is_empty() && !g.allow_everyone {
             e.add(
                 "initiators",

@@ -5,6 +5,7 @@
 //! Field names and defaults follow TrueNAS, except where TrueNAS's default
 //! is insecure (then the TrueNAS name is kept with the secure default).
 
+pub mod access;
 pub mod error;
 pub mod fields;
 pub mod iscsi;
@@ -15,6 +16,7 @@ mod smb_aux;
 mod smb_params;
 pub mod ssh;
 pub mod ssh_algos;
+pub mod ssh_keywords;
 pub mod text;
 
 pub use error::{ValidationError, ValidationErrors};

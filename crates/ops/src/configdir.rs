@@ -135,7 +135,7 @@ pub fn audit_config_dir(etc: &Path, facts: &Facts) -> (Report, Scanned) {
         .into_iter()
         .filter(|f| scanned.services.contains(&f.service))
         .map(|mut f| {
-            let field = find_rule(&f.rule).and_then(|r| r.info.field);
+            let field = f.field.as_deref().or_else(|| find_rule(&f.rule).and_then(|r| r.info.field));
             let loc = scanned.imported.locate(&f.object, field).or_else(|| {
                 // A default value: point at the service's main file.
                 let main = match f.service {
@@ -177,6 +177,11 @@ impl Nasguard {
             .join("\n");
         let mut notes = scanned.imported.unmapped.clone();
         notes.extend(scanned.diagnostics.iter().cloned());
+        // What sshd does but nasguard refuses stays behind, each line named
+        // (the dangerous ones with their rule, as `audit --config-dir` reports them).
+        let (kept, refused) = nasguard_model::ssh::retain_valid_options(&from.ssh.options);
+        from.ssh.options = kept;
+        notes.extend(refused.into_iter().map(|why| format!("sshd_config: not imported: {why}")));
         let services = scanned.services.clone();
         let files: Vec<String> = scanned.files.iter().map(|f| f.display().to_string()).collect();
         self.change(&format!("import from {}", etc.display()), move |cfg| {

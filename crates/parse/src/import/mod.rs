@@ -12,6 +12,7 @@ use nasguard_model::iscsi::{
 };
 use nasguard_model::nfs::{NfsProtocol, NfsSecurity, NfsShare};
 use nasguard_model::smb::{MinProtocol, ServerSigning, SmbEncryption, SmbPurpose, SmbShare};
+use nasguard_model::ssh_keywords::Keyword;
 use nasguard_model::{Config, Secret};
 use std::collections::BTreeMap;
 
@@ -206,12 +207,41 @@ pub fn import_sshd(conf: &sshd::SshdConf, into: &mut Imported) {
             locs.push((kw, l));
         }
     }
-    for (kw, p) in &conf.global {
-        let known_elsewhere = SSHD_DEFAULTS.iter().any(|(k, _)| k == kw);
-        if !known_elsewhere && nasguard_model::ssh::option_allowed(kw) {
-            options.push(format!("{kw} {}", p.value));
-        } else if !known_elsewhere {
-            notes.push((p.loc.clone(), format!("{kw} {} (managed by nasguard or not an sshd keyword)", p.value)));
+    // Every other keyword sshd knows and nasguard does not own is kept as an
+    // option with its effective value, whether or not nasguard would accept
+    // it: the audit judges what sshd does (SSH-018 reports the dangerous
+    // ones), and `import` keeps only what validation accepts, naming the rest.
+    let mut option_locs: Vec<(String, Loc)> = vec![];
+    let repeated_values = |kw: &str| -> Vec<&sshd::Param> {
+        match conf.repeated.get(kw) {
+            Some(all) if nasguard_model::ssh_keywords::REPEATABLE.contains(&kw) => all.iter().collect(),
+            _ => conf.global.get(kw).into_iter().collect(),
+        }
+    };
+    for kw in conf.global.keys() {
+        if SSHD_DEFAULTS.iter().any(|(k, _)| k == kw) {
+            continue;
+        }
+        for p in repeated_values(kw) {
+            match nasguard_model::ssh_keywords::keyword(kw) {
+                None => notes.push((p.loc.clone(), format!("{kw} {} (not an sshd keyword nasguard knows)", p.value))),
+                Some(Keyword::Owned(by)) => {
+                    notes.push((p.loc.clone(), format!("{kw} {} (managed by nasguard: {by})", p.value)))
+                }
+                Some(_) => {
+                    options.push(format!("{kw} {}", p.value));
+                    option_locs.push((kw.clone(), p.loc.clone()));
+                }
+            }
+        }
+    }
+    // Keywords inside Match blocks that endanger the host count too.
+    for m in &conf.matches {
+        for (kw, p) in &m.params {
+            if nasguard_model::ssh_keywords::danger(kw, &p.value).is_some_and(|d| d.is_host_risk()) {
+                options.push(format!("{kw} {}", p.value));
+                option_locs.push((kw.clone(), p.loc.clone()));
+            }
         }
     }
     s.options = options.join("\n");
@@ -239,6 +269,10 @@ pub fn import_sshd(conf: &sshd::SshdConf, into: &mut Imported) {
     }
     for (f, l) in locs {
         into.at("ssh", f, &l);
+    }
+    for (f, l) in option_locs.into_iter().rev() {
+        // The first line of a keyword is the one to point at.
+        into.at("ssh", &f, &l);
     }
     for (l, m) in notes {
         into.note(&l, m);

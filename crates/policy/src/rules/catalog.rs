@@ -95,6 +95,8 @@ mod ssh_015;
 mod ssh_016;
 #[path = "ssh_017.rs"]
 mod ssh_017;
+#[path = "ssh_018.rs"]
+mod ssh_018;
 
 /// Every rule, in catalog order.
 pub(super) static RULES: &[&super::Rule] = &[
@@ -128,6 +130,7 @@ pub(super) static RULES: &[&super::Rule] = &[
     &ssh_015::RULE,
     &ssh_016::RULE,
     &ssh_017::RULE,
+    &ssh_018::RULE,
     &nfs_001::RULE,
     &nfs_002::RULE,
     &nfs_003::RULE,

@@ -12,6 +12,7 @@ pub mod iscsi;
 pub mod nfs;
 pub mod secret;
 pub mod smb;
+mod smb_allow;
 mod smb_aux;
 mod smb_params;
 pub mod ssh;

@@ -6,6 +6,7 @@
 //! is insecure (then the TrueNAS name is kept with the secure default).
 
 pub mod access;
+pub mod accounts;
 pub mod error;
 pub mod fields;
 pub mod iscsi;
@@ -23,7 +24,9 @@ pub mod text;
 pub use error::{ValidationError, ValidationErrors};
 pub use secret::Secret;
 pub use smb_aux::{
-    SmbAuxLine, canonical_name as smb_canonical_name, check_line as check_smb_aux_line, parse as parse_smb_aux,
+    IDENTITY_PARAMETERS as SMB_IDENTITY_PARAMETERS, SmbAuxLine, canonical_name as smb_canonical_name,
+    check_line as check_smb_aux_line, identity_refusal as smb_identity_refusal, invalid_users as smb_invalid_users,
+    parse as parse_smb_aux, retain_valid as retain_valid_smb_aux,
 };
 
 use serde::{Deserialize, Serialize};

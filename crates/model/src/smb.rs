@@ -284,6 +284,7 @@ pub fn share_name(name: &str) -> Result<(), String> {
     if name.chars().any(|c| c.is_control()) || name.chars().any(|c| SHARE_NAME_FORBIDDEN.contains(c)) {
         return Err("may not contain newline or any of % < > * ? | / \\ + = ; : \" , [ ]".into());
     }
+    text::single_line(name)?;
     if name.trim() != name {
         return Err("may not start or end with a space".into());
     }

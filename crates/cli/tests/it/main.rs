@@ -6,6 +6,7 @@
 
 mod api;
 mod apply;
+mod attacks;
 mod cli;
 mod configdir;
 mod iscsi;

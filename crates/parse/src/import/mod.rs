@@ -361,14 +361,16 @@ pub fn import_smb(conf: &smb::SmbConf, into: &mut Imported) {
             locs.push((key.to_string(), l));
         }
     }
+    // Every other global line is kept with its value, accepted by nasguard
+    // or not: the audit judges what smbd does (SMB-012 reads `force user`,
+    // `admin users`...), and `import` keeps only what validation accepts,
+    // naming the rest.
     for (key, p) in &conf.global.params {
         if owned.contains(&key.as_str()) || SMB_RAW_JUDGED.contains(&key.as_str()) {
             continue;
         }
-        match nasguard_model::check_smb_aux_line(key, &p.value, true) {
-            Ok(()) => aux.push(format!("{key} = {}", p.value)),
-            Err(why) => into.note(&p.loc, format!("{key} = {} ({why})", p.value)),
-        }
+        aux.push(format!("{key} = {}", p.value));
+        locs.push((key.to_string(), p.loc.clone()));
     }
     into.config.smb.smb_options = aux.join("\n");
     for (f, l) in locs {
@@ -403,27 +405,7 @@ pub fn import_smb(conf: &smb::SmbConf, into: &mut Imported) {
             hostsdeny: p("hosts deny")
                 .map(|v| v.value.split([' ', ',']).filter(|s| !s.is_empty()).map(String::from).collect())
                 .unwrap_or_default(),
-            auxsmbconf: sec
-                .params
-                .iter()
-                .filter(|(k, _)| {
-                    ![
-                        "path",
-                        "available",
-                        "comment",
-                        "read only",
-                        "browseable",
-                        "guest ok",
-                        "access based share enum",
-                        "hosts allow",
-                        "hosts deny",
-                    ]
-                    .contains(&k.as_str())
-                })
-                .filter(|(k, v)| nasguard_model::check_smb_aux_line(k, &v.value, false).is_ok())
-                .map(|(k, v)| format!("{k} = {}", v.value))
-                .collect::<Vec<_>>()
-                .join("\n"),
+            auxsmbconf: share_aux(sec, conf),
             ..Default::default()
         };
         let object = format!("smb/share/{}", share.name);
@@ -433,8 +415,39 @@ pub fn import_smb(conf: &smb::SmbConf, into: &mut Imported) {
         if let Some(v) = p("guest ok") {
             into.at(&object, "guestok", &v.loc);
         }
+        for (k, v) in sec.params.iter().filter(|(k, _)| !SHARE_FIELDS.contains(&k.as_str())) {
+            into.at(&object, k, &v.loc);
+        }
         into.config.smb_shares.push(share);
     }
+}
+
+/// Share parameters that become share fields on import.
+const SHARE_FIELDS: [&str; 9] = [
+    "path",
+    "available",
+    "comment",
+    "read only",
+    "browseable",
+    "guest ok",
+    "access based share enum",
+    "hosts allow",
+    "hosts deny",
+];
+
+/// A share's other lines with their values, whether nasguard accepts them
+/// or not (see the global lines), plus its effective `invalid users` (the
+/// share's, else the global default, else empty) so SMB-012 can judge it.
+fn share_aux(sec: &smb::Section, conf: &smb::SmbConf) -> String {
+    let mut lines: Vec<String> = sec
+        .params
+        .iter()
+        .filter(|(k, _)| !SHARE_FIELDS.contains(&k.as_str()) && k.as_str() != "invalid users")
+        .map(|(k, v)| format!("{k} = {}", v.value))
+        .collect();
+    let invalid = sec.params.get("invalid users").or_else(|| conf.global("invalid users"));
+    lines.push(format!("invalid users = {}", invalid.map(|p| p.value.as_str()).unwrap_or_default()));
+    lines.join("\n")
 }
 
 fn add_client(share: &mut NfsShare, host: &str) {
@@ -451,6 +464,11 @@ fn add_client(share: &mut NfsShare, host: &str) {
 }
 
 fn finish_nfs_share(mut share: NfsShare, loc: &Loc, into: &mut Imported) {
+    // `0.0.0.0/0`, halves that add up to it, `*.*`...: every host, as `*` is.
+    if let Some(why) = share.admits_everyone() {
+        into.note(loc, format!("export {}: {why}: imported as open to everyone (NFS-001)", share.path));
+        share.allow_everyone = true;
+    }
     if share.allow_everyone {
         share.networks.clear();
         share.hosts.clear();

@@ -61,6 +61,8 @@ mod smb_011;
 mod smb_012;
 #[path = "smb_013.rs"]
 mod smb_013;
+#[path = "smb_014.rs"]
+mod smb_014;
 #[path = "ssh_001.rs"]
 mod ssh_001;
 #[path = "ssh_002.rs"]
@@ -113,6 +115,7 @@ pub(super) static RULES: &[&super::Rule] = &[
     &smb_011::RULE,
     &smb_012::RULE,
     &smb_013::RULE,
+    &smb_014::RULE,
     &ssh_001::RULE,
     &ssh_002::RULE,
     &ssh_003::RULE,

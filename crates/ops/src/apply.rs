@@ -116,6 +116,7 @@ impl Nasguard {
         // A store written by an older nasguard may hold what validation
         // refuses today: never render it.
         snap.config.validate()?;
+        crate::host::check_extents(&snap.config, &self.host_root())?;
         let layout = self.layout()?;
         let files = render_all(&snap.config, &layout, &read_ids(&self.host_root()), snap.revision)
             .map_err(|e| OpsError::Daemon(e.to_string()))?;

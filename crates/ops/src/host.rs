@@ -24,8 +24,12 @@ pub(crate) fn identities(cfg: &Config) -> BTreeSet<Identity> {
     for share in &cfg.smb_shares {
         add(format!("smb share {:?}", share.name), "auxsmbconf", &share.auxsmbconf);
     }
-    // Guests act as the guest account.
+    // Guests act as the guest account; the administrators group's members
+    // do every file operation as root.
     out.insert(("smb".into(), "guest", "guest account".into(), cfg.smb.guest.clone()));
+    if let Some(group) = &cfg.smb.admin_group {
+        out.insert(("smb".into(), "admin_group", "admin group".into(), group.clone()));
+    }
     out
 }
 
@@ -37,7 +41,7 @@ pub(crate) fn check_new_identities(cfg: &Config, before: &BTreeSet<Identity>, ac
     let mut errors = vec![];
     for (object, field, key, value) in identities(cfg).difference(before) {
         let name = value.trim_start_matches('+');
-        let (privileged, min, what) = if key == "force group" {
+        let (privileged, min, what) = if key == "force group" || key == "admin group" {
             (accounts.privileged_group(name), accounts.gid_min, "group")
         } else {
             (accounts.privileged_user(name), accounts.uid_min, "account")
@@ -82,4 +86,52 @@ mod tests {
         let stored = cfg("force user = ghost");
         assert!(check_new_identities(&stored, &identities(&stored), &accounts).is_ok());
     }
+}
+
+/// **Security invariant:** an extent hands its file or device to every
+/// initiator allowed to log in, so before nasguard applies, each FILE
+/// extent's real path (links followed) must still be outside the system's
+/// directories and a regular file, and no DISK extent may hold a mounted
+/// filesystem or swap (the host's own disk).
+pub(crate) fn check_extents(cfg: &Config, root: &std::path::Path) -> Result<()> {
+    use nasguard_model::iscsi::{ExtentType, extent_disk_allowed, extent_file_allowed};
+    let mut errors = vec![];
+    let mounts = std::fs::read_to_string(root.join("proc/mounts")).unwrap_or_default();
+    let swaps = std::fs::read_to_string(root.join("proc/swaps")).unwrap_or_default();
+    let in_use: Vec<std::path::PathBuf> = mounts
+        .lines()
+        .chain(swaps.lines().skip(1))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|d| d.starts_with("/dev/"))
+        .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.into()))
+        .collect();
+    for x in cfg.iscsi.extents.iter().filter(|x| x.enabled) {
+        let refuse = |field: &str, why: String| ValidationError::new(format!("iscsi extent {:?}", x.name), field, why);
+        match x.kind {
+            ExtentType::File => {
+                let Ok(real) = std::fs::canonicalize(&x.path) else { continue };
+                let shown = real.display().to_string();
+                if let Err(why) = extent_file_allowed(&shown) {
+                    errors.push(refuse("path", format!("{} leads to {shown}: {why}", x.path)));
+                } else if !real.is_file() {
+                    errors
+                        .push(refuse("path", format!("{} is not a regular file (a FILE extent must be one)", x.path)));
+                }
+            }
+            ExtentType::Disk => {
+                let Some(disk) = &x.disk else { continue };
+                let real = std::fs::canonicalize(disk).unwrap_or_else(|_| disk.into());
+                let shown = real.display().to_string();
+                if let Err(why) = extent_disk_allowed(&shown) {
+                    errors.push(refuse("disk", format!("{disk} leads to {shown}: {why}")));
+                } else if let Some(used) = in_use.iter().find(|m| m.to_string_lossy().starts_with(&shown)) {
+                    errors.push(refuse(
+                        "disk",
+                        format!("{disk} holds {} which is mounted or used as swap: exporting it would hand this host's own data to initiators", used.display()),
+                    ));
+                }
+            }
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(OpsError::Invalid(ValidationErrors(errors))) }
 }

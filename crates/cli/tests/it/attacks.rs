@@ -331,6 +331,47 @@ fn an_smb_user_cannot_act_as_root_even_from_a_hand_written_smb_conf() {
     assert_ne!(rc, 0, "{out}");
 }
 
+#[test]
+fn extents_never_hand_out_the_hosts_own_files_or_disks() {
+    let s = Sandbox::new();
+    for (assignment, field) in [
+        ("path=/etc/shadow", "path"),
+        ("path=/root/.ssh/id_ed25519", "path"),
+        ("path=/var/lib/nasguard/nasguard.db", "path"),
+        ("path=/srv/x/.ssh/authorized_keys", "path"),
+        ("path=/dev/sda", "path"),
+        ("path=/boot", "path"),
+    ] {
+        refused_cli(&s, &["iscsi", "extent", "add", "name=x", "type=FILE", assignment, "filesize=1048576"], field);
+    }
+    for disk in ["/dev/mem", "/dev/zero", "/dev/tty0", "/dev/kmsg", "/etc/shadow", "/dev/sd"] {
+        refused_cli(&s, &["iscsi", "extent", "add", "name=x", "type=DISK", &format!("disk={disk}")], "disk");
+    }
+    // A link that leads into /etc passes the model (it cannot follow links)
+    // and is refused when nasguard applies, before anything is written.
+    let link = s.path("innocent.img");
+    std::os::unix::fs::symlink("/etc/shadow", &link).unwrap();
+    s.ok(&["iscsi", "extent", "add", "name=x", "type=FILE", &format!("path={}", link.display()), "filesize=1048576"]);
+    let o = s.run(&["apply"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("/etc/shadow"), "{}", o.stderr);
+    assert!(
+        !s.state().join("etc/tgt").exists()
+            || !std::fs::read_to_string(s.state().join("etc/tgt/targets.conf"))
+                .unwrap_or_default()
+                .contains("innocent")
+    );
+    // The administrators group's members act as root on every share: it
+    // must be a group the admin made, not a system one.
+    let etc = s.path("root/etc");
+    std::fs::create_dir_all(&etc).unwrap();
+    std::fs::write(etc.join("group"), "root:x:0:\nusers:x:100:\nsudo:x:27:\nsmbadmins:x:1005:alice\n").unwrap();
+    for group in ["users", "sudo", "root", "nosuch"] {
+        refused_cli(&s, &["config", "set", "smb", &format!("admin_group={group}")], "admin_group");
+    }
+    s.ok(&["config", "set", "smb", "admin_group=smbadmins"]);
+}
+
 // ---- 3. accounts nasguard did not create ---------------------------------------
 
 fn shadow_line(name: &str) -> String {

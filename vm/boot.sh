@@ -54,8 +54,8 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 # Own connections, never the harness's shared one ($RUN/mux): that one may
 # belong to a VM state that no longer exists.
-vm_ssh() { ssh -F "$RUN/ssh_config" -o ControlPath=none vm "$@"; }
-ssh_ok() { timeout 20 ssh -F "$RUN/ssh_config" -o ControlPath=none vm true 2>/dev/null; }
+VM_SSH=(ssh -F "$RUN/ssh_config" -o ControlPath=none vm)
+ssh_ok() { timeout 20 "${VM_SSH[@]}" true 2>/dev/null; }
 
 # shellcheck disable=SC2054 # commas inside QEMU's own option values
 case $ACCEL in
@@ -193,6 +193,6 @@ if ! wait_ssh "$BOOT_TIMEOUT"; then
   exit 1
 fi
 # Booted means booted: the harness snapshots this state for every test.
-state=$(timeout "$BOOT_TIMEOUT" vm_ssh systemctl is-system-running --wait || true)
+state=$(timeout "$BOOT_TIMEOUT" "${VM_SSH[@]}" systemctl is-system-running --wait || true)
 echo "$ID" >"$RUN/vm.id"
 echo "VM $VM_NAME booted in $(since "$t0") s, systemd $state (pid $(cat "$RUN/qemu.pid"), ssh -F $RUN/ssh_config vm)"

@@ -75,8 +75,12 @@ mkdir -p "$WORK" "$OUT"
 mount -t tmpfs -o size=6G,mode=755 nasguard-vm-build "$WORK"
 
 # minbase + what boots systemd; everything else with apt (a better resolver)
+# (its output names the mirror: only a scrubbed tail is shown, on failure)
 debootstrap --variant=minbase --include=systemd-sysv,udev,dbus,kmod,iproute2 \
-  bookworm "$ROOT" "$MAIN" >/dev/null
+  bookworm "$ROOT" "$MAIN" >/dev/null 2>&1 || {
+  tail -20 "$ROOT/debootstrap/debootstrap.log" | sed "s|$MAIN|<mirror>|g" >&2
+  exit 1
+}
 t1=$(date +%s)
 echo "== debootstrap: $((t1 - t0)) s"
 
@@ -103,9 +107,10 @@ path-exclude=/usr/share/man/??/*
 path-exclude=/usr/share/man/??_*/*
 EOF
 echo 'man-db man-db/auto-update boolean false' | chroot "$ROOT" debconf-set-selections
+# (errors name the mirror: scrubbed before they reach the log)
 chroot "$ROOT" /usr/bin/env DEBIAN_FRONTEND=noninteractive LC_ALL=C \
   sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" >/dev/null' \
-  sh "${PKGS[@]}"
+  sh "${PKGS[@]}" 2>&1 | sed -e "s|$MAIN|<mirror>|g" -e "s|${SEC:-<none>}|<security-mirror>|g" >&2
 t2=$(date +%s)
 echo "== apt install (${#PKGS[@]} packages): $((t2 - t1)) s"
 
@@ -139,6 +144,13 @@ printf '%s\n' virtio_pci virtio_blk ext4 >>"$ROOT/etc/initramfs-tools/modules"
 sed -i -e 's/^MODULES=.*/MODULES=list/' -e 's/^COMPRESS=.*/COMPRESS=zstd/' \
   "$ROOT/etc/initramfs-tools/initramfs.conf"
 KVER=$(find "$ROOT/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -1)
+# Smaller: kernel modules for hardware a NAS test guest never has (about
+# 150 MB of the image).
+for d in sound drivers/gpu drivers/media drivers/infiniband drivers/iio drivers/staging \
+  drivers/net/wireless drivers/bluetooth net/wireless net/mac80211 net/bluetooth; do
+  rm -rf "$ROOT/lib/modules/$KVER/kernel/$d"
+done
+chroot "$ROOT" depmod -a "$KVER"
 chroot "$ROOT" update-initramfs -u -k "$KVER" >/dev/null
 
 # ---- scrub: no mirror names, package lists or build logs in the image ----

@@ -19,9 +19,10 @@ apt_update_once() {
 }
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
-# Tools: debootstrap + mkfs.ext4 -d (image), qemu-img (overlays), the ssh
-# client, and the clients the smoke tests use from the host.
-want=(debootstrap e2fsprogs openssh-client smbclient libnfs-utils libiscsi-bin curl)
+# Tools: debootstrap + mkfs.ext4 -d (image), qemu-img (overlays), zstd and
+# the ssh client (the harness copies nasguard in), and the clients the
+# tests use from the host.
+want=(debootstrap e2fsprogs zstd openssh-client smbclient libnfs-utils libiscsi-bin curl)
 command -v qemu-img >/dev/null || want+=(qemu-utils)
 if ! vm_qemu >/dev/null; then
   apt_update_once

@@ -79,7 +79,11 @@ exec 9>&-
 
 QEMU=$(vm_qemu) || { echo "no qemu-system-x86_64: run 'bash vm/host-tools.sh'" >&2; exit 3; }
 vm_image_ok || {
-  echo "no current VM image in $IMG: run 'bash vm/build-image.sh' (4-5 min)" >&2
+  echo "no current VM image in $IMG: run 'bash vm/build-image.sh' (2-4 min)" >&2
+  if [ -s "$VMDIR/build.log" ]; then
+    echo "the last build's log ($VMDIR/build.log) ends with:" >&2
+    tail -5 "$VMDIR/build.log" >&2
+  fi
   exit 3
 }
 export QEMU_MODULE_DIR=$VMDIR/qemu/root/usr/lib/x86_64-linux-gnu/qemu

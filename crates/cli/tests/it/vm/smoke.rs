@@ -146,7 +146,7 @@ fn host_reaches_the_guest_smbd_through_its_forward() {
         return;
     }
     let Some(vm) = Vm::get() else { return };
-    vm.ssh_in(
+    let o = vm.ssh_in(
         "set -e
          mkdir -p /srv/probe && echo hello-from-the-guest > /srv/probe/hello.txt
          useradd -M -s /usr/sbin/nologin probe
@@ -156,12 +156,17 @@ fn host_reaches_the_guest_smbd_through_its_forward() {
          systemctl reload smbd",
         b"Probe-Pass-1\nProbe-Pass-1\n",
     );
+    assert!(o.status.success(), "{o:?}");
     let port = vm.port(445).to_string();
-    let (rc, out) = client("smbclient", &["-L", "//127.0.0.1", "-p", &port, "-N"]);
+    // -t 120: under emulation on a busy host, smbd's first RPC (listing the
+    // shares starts samba-dcerpcd and rpcd_classic on demand) has taken more
+    // than smbclient's default 20 s.
+    let (rc, out) = client("smbclient", &["-t", "120", "-L", "//127.0.0.1", "-p", &port, "-N"]);
     assert_eq!(rc, 0, "{out}");
     assert!(out.lines().any(|l| l.split_whitespace().next() == Some("probe")), "{out}");
-    let get =
-        |user: &str| client("smbclient", &["//127.0.0.1/probe", "-p", &port, "-U", user, "-c", "get hello.txt -"]);
+    let get = |user: &str| {
+        client("smbclient", &["-t", "120", "//127.0.0.1/probe", "-p", &port, "-U", user, "-c", "get hello.txt -"])
+    };
     let (rc, out) = get("probe%Probe-Pass-1");
     assert_eq!(rc, 0, "{out}");
     assert!(out.contains("hello-from-the-guest"), "{out}");

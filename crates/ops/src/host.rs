@@ -58,36 +58,6 @@ pub(crate) fn check_new_identities(cfg: &Config, before: &BTreeSet<Identity>, ac
     if errors.is_empty() { Ok(()) } else { Err(OpsError::Invalid(ValidationErrors(errors))) }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use nasguard_model::smb::SmbShare;
-
-    fn cfg(aux: &str) -> Config {
-        let mut c = Config::default();
-        c.smb_shares.push(SmbShare { name: "media".into(), auxsmbconf: aux.into(), ..Default::default() });
-        c
-    }
-
-    #[test]
-    fn only_new_lines_naming_ordinary_accounts_pass() {
-        let accounts = Accounts::parse(
-            "daemon:x:1:1::/:/bin/false\nmedia:x:1001:1001::/:/bin/false\nnobody:x:65534:65534::/:/bin/false\n",
-            "media:x:1001:\nsudo:x:27:\n",
-            "",
-        );
-        let empty = BTreeSet::new();
-        assert!(check_new_identities(&cfg("force user = media\nforce group = +media"), &empty, &accounts).is_ok());
-        for bad in ["force user = daemon", "force user = ghost", "force group = sudo"] {
-            let err = check_new_identities(&cfg(bad), &empty, &accounts).unwrap_err().to_string();
-            assert!(err.contains("auxsmbconf"), "{err}");
-        }
-        // Already stored: not judged again.
-        let stored = cfg("force user = ghost");
-        assert!(check_new_identities(&stored, &identities(&stored), &accounts).is_ok());
-    }
-}
-
 /// **Security invariant:** an extent hands its file or device to every
 /// initiator allowed to log in, so before nasguard applies, each FILE
 /// extent's real path (links followed) must still be outside the system's
@@ -134,4 +104,34 @@ pub(crate) fn check_extents(cfg: &Config, root: &std::path::Path) -> Result<()> 
         }
     }
     if errors.is_empty() { Ok(()) } else { Err(OpsError::Invalid(ValidationErrors(errors))) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nasguard_model::smb::SmbShare;
+
+    fn cfg(aux: &str) -> Config {
+        let mut c = Config::default();
+        c.smb_shares.push(SmbShare { name: "media".into(), auxsmbconf: aux.into(), ..Default::default() });
+        c
+    }
+
+    #[test]
+    fn only_new_lines_naming_ordinary_accounts_pass() {
+        let accounts = Accounts::parse(
+            "daemon:x:1:1::/:/bin/false\nmedia:x:1001:1001::/:/bin/false\nnobody:x:65534:65534::/:/bin/false\n",
+            "media:x:1001:\nsudo:x:27:\n",
+            "",
+        );
+        let empty = BTreeSet::new();
+        assert!(check_new_identities(&cfg("force user = media\nforce group = +media"), &empty, &accounts).is_ok());
+        for bad in ["force user = daemon", "force user = ghost", "force group = sudo"] {
+            let err = check_new_identities(&cfg(bad), &empty, &accounts).unwrap_err().to_string();
+            assert!(err.contains("auxsmbconf"), "{err}");
+        }
+        // Already stored: not judged again.
+        let stored = cfg("force user = ghost");
+        assert!(check_new_identities(&stored, &identities(&stored), &accounts).is_ok());
+    }
 }

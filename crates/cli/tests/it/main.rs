@@ -15,4 +15,5 @@ mod scan;
 mod smb;
 mod ssh;
 mod support;
+mod vm;
 mod web;

@@ -15,7 +15,7 @@ use nasguard_model::iscsi::{Auth, Extent, InitiatorGroup, Portal, Target, Target
 use nasguard_model::nfs::{NfsService, NfsShare};
 use nasguard_model::smb::{SmbService, SmbShare};
 use nasguard_model::ssh::SshService;
-use nasguard_model::{Service, Waiver};
+use nasguard_model::{Service, ServiceAction, Waiver};
 use nasguard_ops::scan::ScanRequest;
 use nasguard_ops::{ApplyReport, AuditLog, Changed, StatusReport, WizardInput, WizardResult};
 use nasguard_policy::Finding;
@@ -103,20 +103,9 @@ pub enum IscsiKind {
     Targetextents,
 }
 
-fn iscsi_kind(name: &str) -> ApiResult<&'static str> {
-    let kinds = [
-        ("portals", "portal"),
-        ("auths", "auth"),
-        ("initiators", "initiator"),
-        ("targets", "target"),
-        ("extents", "extent"),
-        ("targetextents", "targetextent"),
-    ];
-    kinds.iter().find(|(url, _)| *url == name).map(|(_, k)| *k).ok_or_else(|| {
-        ApiError::NotFound(format!(
-            "no iscsi object kind {name:?}; the kinds are portals, auths, initiators, targets, extents, targetextents"
-        ))
-    })
+/// The kind a URL names (`portals`, ...), parsed once here.
+fn iscsi_kind(name: &str) -> ApiResult<nasguard_model::iscsi_kind::IscsiKind> {
+    name.parse().map_err(|m: String| ApiError::NotFound(format!("no such collection: {m}")))
 }
 
 fn id(raw: &str, what: &str) -> ApiResult<u32> {
@@ -149,21 +138,13 @@ async fn service_action(
     Path((svc, action)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let svc = service(&svc)?;
-    let action = action.clone();
-    match action.as_str() {
-        "start" | "stop" | "restart" | "reload" => {
-            let status = st.run_alone(&c.actor(), move |ng| ng.service(&action, svc)).await?;
-            Ok(Json(serde_json::to_value(status).unwrap_or_default()))
-        }
-        "enable" | "disable" => {
-            let on = action == "enable";
-            st.run(&c.actor(), move |ng| ng.set_autostart(svc, on)).await?;
-            Ok(Json(serde_json::json!({"service": svc, "autostart": on})))
-        }
-        other => Err(ApiError::NotFound(format!(
-            "no action {other:?}; the actions are start, stop, restart, reload, enable, disable"
-        ))),
+    let action: ServiceAction = action.parse().map_err(|m: String| ApiError::NotFound(format!("no action: {m}")))?;
+    if let Some(on) = action.autostart() {
+        st.run(&c.actor(), move |ng| ng.set_autostart(svc, on)).await?;
+        return Ok(Json(serde_json::json!({"service": svc, "autostart": on})));
     }
+    let status = st.run_alone(&c.actor(), move |ng| ng.service(action, svc)).await?;
+    Ok(Json(serde_json::to_value(status).unwrap_or_default()))
 }
 
 // ---- config ---------------------------------------------------------------
@@ -300,7 +281,11 @@ async fn nfs_delete(State(st): State<Shared>, c: Caller, Path(raw): Path<String>
 /// The objects of one kind. Secrets are shown masked.
 #[utoipa::path(get, path = "/iscsi/{kind}", tag = "iscsi", params(("kind" = IscsiKind, Path)),
     responses((status = 200, description = "OK", body = Vec<Object>), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 404, description = "No such object", body = ErrorBody)))]
-async fn iscsi_list(State(st): State<Shared>, c: Caller, Path(kind): Path<String>) -> ApiResult<Json<Vec<Value>>> {
+async fn iscsi_list(
+    State(st): State<Shared>,
+    c: Caller,
+    Path(kind): Path<String>,
+) -> ApiResult<Json<nasguard_model::iscsi_kind::IscsiObjects>> {
     let kind = iscsi_kind(&kind)?;
     Ok(Json(st.run(&c.actor(), move |ng| ng.iscsi_list(kind)).await?))
 }
@@ -326,12 +311,7 @@ async fn iscsi_get(
 ) -> ApiResult<Json<Value>> {
     let kind = iscsi_kind(&kind)?;
     let wanted = id(&raw, &format!("iscsi {kind}"))?;
-    let items = st.run(&c.actor(), move |ng| ng.iscsi_list(kind)).await?;
-    items
-        .into_iter()
-        .find(|v| v.get("id").and_then(Value::as_u64) == Some(u64::from(wanted)))
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no iscsi {kind} {wanted}")))
+    Ok(Json(st.run(&c.actor(), move |ng| ng.iscsi_show(kind, wanted)).await?))
 }
 
 #[utoipa::path(put, path = "/iscsi/{kind}/{id}", tag = "iscsi", params(("kind" = IscsiKind, Path), ("id" = u32, Path)),

@@ -37,7 +37,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         .collect()
 }
 
-fn fix(cfg: &mut Config, obj: &str) {
+fn fix(cfg: &mut Config, obj: &ObjectRef) {
     if let Some(s) = nfs_share_mut(cfg, obj) {
         s.maproot_user = None;
         s.maproot_group = None;

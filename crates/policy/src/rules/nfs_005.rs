@@ -28,7 +28,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         .collect()
 }
 
-fn fix(cfg: &mut Config, obj: &str) {
+fn fix(cfg: &mut Config, obj: &ObjectRef) {
     if let Some(s) = nfs_share_mut(cfg, obj) {
         s.mapall_user = None;
         s.mapall_group = None;

@@ -33,8 +33,8 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         .collect()
 }
 
-fn fix(cfg: &mut Config, obj: &str) {
-    if let Some(s) = cfg.smb_shares.iter_mut().find(|s| s.name == object::leaf(obj)) {
+fn fix(cfg: &mut Config, obj: &ObjectRef) {
+    if let Some(s) = smb_share_mut(cfg, obj) {
         s.purpose = SmbPurpose::DefaultShare;
     }
 }

@@ -16,7 +16,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use nasguard_model::fields::Edit;
+use nasguard_model::iscsi_kind::IscsiKind;
 use nasguard_model::nfs::NfsShare;
+use nasguard_model::object::ObjectRef;
 use nasguard_model::smb::SmbShare;
 use nasguard_model::{Config, Service, Waiver};
 use nasguard_ops::{ApplyReport, Changed, Drift, OpsError, WizardInput};
@@ -147,7 +149,7 @@ fn finding_row(f: &Finding, anchor: usize) -> FindingRow {
     FindingRow {
         rule: f.rule.clone(),
         severity: f.severity.name(),
-        object: f.object.clone(),
+        object: f.object.to_string(),
         anchor,
         message: f.message.clone(),
         rationale: nasguard_policy::find_rule(&f.rule).map(|r| r.info.rationale).unwrap_or(""),
@@ -178,7 +180,7 @@ fn dashboard_page(page: Page, report: &Report, pending: Option<i64>, live: Optio
         .map(|w| {
             (
                 w.finding.rule.clone(),
-                w.finding.object.clone(),
+                w.finding.object.to_string(),
                 w.waiver.reason.clone(),
                 w.waiver.expires.clone().unwrap_or_default(),
             )
@@ -297,12 +299,12 @@ async fn services(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<S
 
 async fn service_control(State(st): State<Shared>, c: Caller, Path(svc): Path<String>, body: Bytes) -> PageResult {
     let svc = service_of(&svc)?;
-    let action = forms::value(&parse_form(&body), "action").to_string();
-    if !matches!(action.as_str(), "start" | "stop" | "restart" | "reload") {
-        return Err(ApiError::invalid("service", "action", "must be start, stop, restart or reload").into());
-    }
-    let a = action.clone();
-    Ok(match st.run_alone(&c.actor(), move |ng| ng.service(&a, svc)).await {
+    let action: nasguard_model::ServiceAction = forms::value(&parse_form(&body), "action")
+        .parse()
+        .ok()
+        .filter(|a: &nasguard_model::ServiceAction| a.autostart().is_none())
+        .ok_or_else(|| ApiError::invalid("service", "action", "must be start, stop, restart or reload"))?;
+    Ok(match st.run_alone(&c.actor(), move |ng| ng.service(action, svc)).await {
         Ok(_) => back("/services", &format!("{} {action}: done", label(svc))),
         Err(e) => back_failed("/services", &format!("{} {action} failed: {e}", label(svc))),
     })
@@ -351,9 +353,14 @@ fn name_rules(controls: &mut [Control], service: Service) {
 
 /// Marks each control with the findings that judge its field, and with
 /// the validation error that names it.
-fn annotate(controls: &mut [Control], findings: &[Finding], object: &str, errors: &[nasguard_model::ValidationError]) {
+fn annotate(
+    controls: &mut [Control],
+    findings: &[Finding],
+    object: Option<&ObjectRef>,
+    errors: &[nasguard_model::ValidationError],
+) {
     for c in controls.iter_mut() {
-        for f in findings.iter().filter(|f| f.object == object) {
+        for f in findings.iter().filter(|f| Some(&f.object) == object) {
             let field = nasguard_policy::find_rule(&f.rule).and_then(|r| r.info.field);
             if field == Some(c.name) {
                 let text = format!("{} ({}): {}", f.rule, f.severity.name(), f.message);
@@ -382,7 +389,7 @@ async fn service_form(
     let svc = service_of(&svc)?;
     let (cfg, report) = st.run(&c.actor(), |ng| Ok((ng.snapshot()?.config, ng.audit()?))).await?;
     let mut controls = forms::controls(service_fields(svc), &cfg.service_settings(svc));
-    annotate(&mut controls, &report.findings, &svc.to_string(), &[]);
+    annotate(&mut controls, &report.findings, Some(&ObjectRef::Service(svc)), &[]);
     name_rules(&mut controls, svc);
     Ok(FormPage {
         page: Page::new(&c, format!("{} service", label(svc)), "services").notice(&q),
@@ -416,7 +423,7 @@ async fn service_save(State(st): State<Shared>, c: Caller, Path(svc): Path<Strin
                 return Err(e.into());
             }
             let mut controls = forms::controls(fields, &forms::submitted(fields, &form));
-            annotate(&mut controls, &[], "", &errors);
+            annotate(&mut controls, &[], None, &errors);
             name_rules(&mut controls, svc);
             let page = FormPage {
                 page: Page::new(&c, format!("{} service", label(svc)), "services"),
@@ -535,7 +542,7 @@ async fn sharing(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<St
 
 type Done<T> = nasguard_ops::Result<Changed<T>>;
 /// A share's fields, and the object name its findings carry.
-type Found = (Map<String, Value>, String);
+type Found = (Map<String, Value>, ObjectRef);
 
 /// A share form: its main fields and those under "Advanced Options", and
 /// the operations behind it (the same ones the CLI and the API call).
@@ -622,7 +629,7 @@ impl ShareForm {
         c: &Caller,
         id: Option<u32>,
         values: &Map<String, Value>,
-        object: &str,
+        object: Option<&ObjectRef>,
         findings: &[Finding],
     ) -> Response {
         let mut main = forms::controls(self.main, values);
@@ -663,8 +670,8 @@ impl ShareForm {
         }
         let mut main = forms::controls(self.main, &forms::submitted(self.main, form));
         let mut adv = forms::controls(self.advanced, &forms::submitted(self.advanced, form));
-        annotate(&mut main, &[], "", &errors);
-        annotate(&mut adv, &[], "", &errors);
+        annotate(&mut main, &[], None, &errors);
+        annotate(&mut adv, &[], None, &errors);
         let msgs = errors.iter().map(ToString::to_string).collect();
         (StatusCode::UNPROCESSABLE_ENTITY, self.page(c, id, main, adv, msgs)).into_response()
     }
@@ -680,7 +687,7 @@ fn share_form(kind: &str) -> Result<&'static ShareForm, ApiError> {
 
 async fn share_new(c: Caller, Path(kind): Path<String>) -> Response {
     match share_form(&kind) {
-        Ok(f) => f.show(&c, None, &(f.default)(), "", &[]),
+        Ok(f) => f.show(&c, None, &(f.default)(), None, &[]),
         Err(e) => error_page(e),
     }
 }
@@ -697,7 +704,7 @@ async fn share_edit(State(st): State<Shared>, c: Caller, Path((kind, id)): Path<
     let f = share_form(&kind)?;
     Ok(match st.run(&c.actor(), |ng| Ok((ng.snapshot()?.config, ng.audit()?))).await {
         Ok((cfg, report)) => match (f.lookup)(&cfg, id) {
-            Some((values, object)) => f.show(&c, Some(id), &values, &object, &report.findings),
+            Some((values, object)) => f.show(&c, Some(id), &values, Some(&object), &report.findings),
             None => error_page(ApiError::NotFound(format!("no {} {id}", f.noun))),
         },
         Err(e) => error_page(e),
@@ -745,7 +752,7 @@ fn wizard_steps(
         .iter()
         .map(|(title, fields)| {
             let mut controls = forms::controls(fields, values);
-            annotate(&mut controls, &[], "", errors);
+            annotate(&mut controls, &[], None, errors);
             (*title, controls)
         })
         .collect()
@@ -884,15 +891,6 @@ async fn wizard_post(State(st): State<Shared>, c: Caller, body: Bytes) -> Respon
 // ---- iSCSI objects ----------------------------------------------------------
 
 /// The kinds as TrueNAS's Block Shares tabs name them.
-const ISCSI_TITLES: [(&str, &str); 6] = [
-    ("portal", "Portals"),
-    ("auth", "Authorized Access"),
-    ("initiator", "Initiators Groups"),
-    ("target", "Targets"),
-    ("extent", "Extents"),
-    ("targetextent", "Associated Targets"),
-];
-
 pub struct IscsiRow {
     id: u64,
     cells: Vec<String>,
@@ -912,25 +910,22 @@ struct IscsiPage {
     kinds: Vec<IscsiKindView>,
 }
 
-fn iscsi_kind(kind: &str) -> Result<&'static str, ApiError> {
-    ISCSI_TITLES
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map(|(k, _)| *k)
-        .ok_or_else(|| ApiError::NotFound(format!("no iscsi object kind {kind:?}")))
+fn iscsi_kind(kind: &str) -> Result<IscsiKind, ApiError> {
+    kind.parse().map_err(|m: String| ApiError::NotFound(m))
 }
 
 async fn iscsi_objects(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let lists = st
         .run(&c.actor(), |ng| {
-            ISCSI_TITLES.iter().map(|(k, _)| ng.iscsi_list(k)).collect::<nasguard_ops::Result<Vec<_>>>()
+            IscsiKind::ALL.iter().map(|k| ng.iscsi_list(*k)).collect::<nasguard_ops::Result<Vec<_>>>()
         })
         .await;
     let lists = lists?;
-    let kinds = ISCSI_TITLES
+    let kinds = IscsiKind::ALL
         .iter()
         .zip(lists)
-        .map(|((kind, title), items)| {
+        .map(|(kind, objects)| {
+            let items = objects.to_values();
             let columns: Vec<String> = items
                 .first()
                 .and_then(Value::as_object)
@@ -943,7 +938,7 @@ async fn iscsi_objects(State(st): State<Shared>, c: Caller, Query(q): Query<Hash
                     cells: columns.iter().map(|col| item.get(col).map(forms::field_text).unwrap_or_default()).collect(),
                 })
                 .collect();
-            IscsiKindView { kind, title, columns, rows }
+            IscsiKindView { kind: kind.name(), title: kind.title(), columns, rows }
         })
         .collect();
     Ok(IscsiPage { page: Page::new(&c, "Block (iSCSI) Shares", "sharing").notice(&q), kinds }.into_response())
@@ -961,16 +956,12 @@ struct IscsiEditPage {
 
 async fn iscsi_edit(State(st): State<Shared>, c: Caller, Path((kind, id)): Path<(String, u32)>) -> PageResult {
     let kind = iscsi_kind(&kind)?;
-    let item = match st.run(&c.actor(), move |ng| ng.iscsi_list(kind)).await {
-        Ok(items) => items.into_iter().find(|v| v.get("id").and_then(Value::as_u64) == Some(u64::from(id))),
-        Err(e) => return Err(e.into()),
-    };
-    let Some(Value::Object(m)) = item else {
+    let Value::Object(m) = st.run(&c.actor(), move |ng| ng.iscsi_show(kind, id)).await? else {
         return Err(ApiError::NotFound(format!("no iscsi {kind} {id}")).into());
     };
     let fields = m.iter().filter(|(k, _)| *k != "id").map(|(k, v)| (k.clone(), forms::field_text(v))).collect();
     let page = Page::new(&c, format!("iSCSI {kind} {id}"), "sharing");
-    Ok(IscsiEditPage { page, kind, id, fields, errors: vec![] }.into_response())
+    Ok(IscsiEditPage { page, kind: kind.name(), id, fields, errors: vec![] }.into_response())
 }
 
 async fn iscsi_save(
@@ -995,7 +986,8 @@ async fn iscsi_save(
             }
             let page = Page::new(&c, format!("iSCSI {kind} {id}"), "sharing");
             let errors = errors.iter().map(ToString::to_string).collect();
-            (StatusCode::UNPROCESSABLE_ENTITY, IscsiEditPage { page, kind, id, fields, errors }).into_response()
+            (StatusCode::UNPROCESSABLE_ENTITY, IscsiEditPage { page, kind: kind.name(), id, fields, errors })
+                .into_response()
         }
     })
 }

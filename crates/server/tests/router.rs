@@ -574,6 +574,11 @@ async fn shares_redirect_after_saving_and_unknown_objects_are_404() {
         "/services/ftp",
         "/sharing/iscsi/luns/1",
         "/sharing/iscsi/portal/9",
+        // An id that is not a number names nothing either (parsed once, at the edge).
+        "/sharing/smb/docs",
+        "/sharing/nfs/-1",
+        "/sharing/iscsi/portal/x",
+        "/sharing/iscsi/portals/1",
         "/no/such/page",
     ] {
         let r = app.get(path).await;
@@ -589,6 +594,8 @@ async fn shares_redirect_after_saving_and_unknown_objects_are_404() {
         ("/services/ftp", vec![]),
         ("/sharing/iscsi/portal/7/delete", vec![]),
         ("/account/tokens/99/revoke", vec![]),
+        ("/account/tokens/all/revoke", vec![]),
+        ("/sharing/smb/1e3", vec![("name", "x")]),
     ] {
         let r = app.post(path, &pairs).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);

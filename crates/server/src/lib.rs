@@ -3,16 +3,11 @@
 //! the same operations as the CLI (`nasguard-ops`). This crate holds no
 //! policy: handlers parse input, call ops, and shape the answer.
 //!
-//! The modules form layers; each imports only from layers below it (see
-//! ARCHITECTURE.md, "server"):
-//!
-//! 1. `options`, `error`
-//! 2. `error_page`, `state`
-//! 3. `extract`, `auth`
-//! 4. `metrics`
-//! 5. `api` (`api::*` areas below `api/mod.rs`) and `ui` (`ui::forms`, then
-//!    `ui::frame`, then the areas, then `ui/mod.rs`)
-//! 6. `listen`, and this file: the router and the entry points.
+//! The modules form layers, each importing only from layers below its own
+//! (the table is in ARCHITECTURE.md, "server"; `tests/layers.rs` checks it):
+//! `options` and `error` at the bottom; `error_page`, `state`, `listen`;
+//! `extract`, `auth`; `metrics`; the API's and the UI's areas; `api` and
+//! `ui`; and this file, which builds the router and serves it.
 
 pub mod api;
 pub mod auth;

@@ -234,7 +234,7 @@ pub(crate) fn access_findings(
                 Some(group) => open(group),
             })
         })
-        .map(|t| info.finding(&object::iscsi_target(t), info.severity, &format!("target {}: {what}", t.name)))
+        .map(|t| info.finding(object::iscsi_target(t), info.severity, &format!("target {}: {what}", t.name)))
         .collect()
 }
 

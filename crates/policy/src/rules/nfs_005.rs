@@ -23,7 +23,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         .iter()
         .filter(|s| s.mapall_user.as_deref() == Some("root"))
         .map(|s| {
-            info.finding(&object::nfs_share(s), info.severity, &format!("export {} maps every user to root", s.path))
+            info.finding(object::nfs_share(s), info.severity, &format!("export {} maps every user to root", s.path))
         })
         .collect()
 }

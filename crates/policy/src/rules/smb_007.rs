@@ -25,7 +25,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         .map(|s| {
             let severity = if s.purpose == SmbPurpose::NoPreset { info.severity } else { Severity::Info };
             info.finding(
-                &object::smb_share(s),
+                object::smb_share(s),
                 severity,
                 &format!("share {:?} uses purpose {} ({})", s.name, s.purpose.name(), s.purpose.label()),
             )

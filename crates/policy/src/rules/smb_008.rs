@@ -22,7 +22,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
     cfg.smb_shares
         .iter()
         .filter(|s| s.guestok)
-        .map(|s| info.finding(&object::smb_share(s), info.severity, &format!("share {:?} allows guest access", s.name)))
+        .map(|s| info.finding(object::smb_share(s), info.severity, &format!("share {:?} allows guest access", s.name)))
         .collect()
 }
 

@@ -486,25 +486,25 @@ fn iscsi(cli: &Cli, cmd: &IscsiCmd) -> anyhow::Result<ExitCode> {
     let mut ng = open(cli)?;
     match cmd {
         IscsiCmd::Wizard(a) => {
-            let secret = |s: &Option<String>| s.clone().map(nasguard_model::Secret::new);
-            let input = WizardInput {
-                name: a.name.clone(),
-                alias: a.alias.clone(),
-                extent_file: a.extent_file.clone(),
-                size: nasguard_ops::parse_size(&a.size).map_err(|m| {
-                    OpsError::Invalid(nasguard_model::ValidationErrors::single("iscsi wizard", "size", m))
-                })?,
-                blocksize: a.blocksize,
-                portal: a.portal.clone(),
-                discovery_auth: a.discovery_auth,
-                chap_user: a.chap_user.clone(),
-                chap_secret: secret(&a.chap_secret.clone().or_else(|| std::env::var("NASGUARD_CHAP_SECRET").ok())),
-                peer_user: a.peer_user.clone(),
-                peer_secret: secret(&a.peer_secret.clone().or_else(|| std::env::var("NASGUARD_PEER_SECRET").ok())),
-                initiators: a.initiator.clone(),
-                networks: a.network.clone(),
-                allow_everyone: a.allow_everyone,
-            };
+            let secret = |flag: &Option<String>, env: &str| flag.clone().or_else(|| std::env::var(env).ok());
+            let fields = serde_json::json!({
+                "name": a.name,
+                "alias": a.alias,
+                "extent_file": a.extent_file,
+                "size": a.size,
+                "blocksize": a.blocksize,
+                "portal": a.portal,
+                "discovery_auth": a.discovery_auth,
+                "chap_user": a.chap_user,
+                "chap_secret": secret(&a.chap_secret, "NASGUARD_CHAP_SECRET"),
+                "peer_user": a.peer_user,
+                "peer_secret": secret(&a.peer_secret, "NASGUARD_PEER_SECRET"),
+                "initiators": a.initiator,
+                "networks": a.network,
+                "allow_everyone": a.allow_everyone,
+            });
+            let serde_json::Value::Object(fields) = fields else { anyhow::bail!("the wizard's fields") };
+            let input = WizardInput::from_fields(&fields)?;
             let c = ng.iscsi_wizard(&input)?;
             if !json {
                 outln!(

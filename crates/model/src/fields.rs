@@ -49,9 +49,11 @@ fn candidates(current: &Value, raw: &str) -> Vec<Value> {
             "false" => vec![Value::Bool(false)],
             _ => vec![],
         },
-        Value::Number(_) => raw.parse::<u64>().map(Value::from).into_iter().collect(),
+        // A number, or text for fields that read their own units (`10G`).
+        Value::Number(_) => raw.parse::<u64>().map(Value::from).into_iter().chain(Some(text(raw))).collect(),
         Value::Array(_) => {
-            let items: Vec<&str> = raw.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+            // Items are separated by commas, or one per line (a text area).
+            let items: Vec<&str> = raw.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()).collect();
             // Each item may need the enum spelling; try plain, then upper.
             vec![
                 Value::Array(items.iter().map(|s| text(s)).collect()),
@@ -101,7 +103,7 @@ pub fn set_field<T: Serialize + DeserializeOwned>(
     raw: &str,
 ) -> Result<(), ValidationErrors> {
     let fail = |m: String| ValidationErrors::single(object, field, m);
-    let Ok(Value::Object(map)) = serde_json::to_value(&*obj) else {
+    let Ok(Value::Object(map)) = crate::secret::revealed(|| serde_json::to_value(&*obj)) else {
         return Err(fail("cannot be set".into()));
     };
     let Some(current) = map.get(field).filter(|_| field != "id") else {
@@ -164,7 +166,7 @@ pub fn apply_json<T: Serialize + DeserializeOwned + Clone>(
     object: &str,
     patch: &Map<String, Value>,
 ) -> Result<(), ValidationErrors> {
-    let Ok(Value::Object(mut map)) = serde_json::to_value(&*obj) else {
+    let Ok(Value::Object(mut map)) = crate::secret::revealed(|| serde_json::to_value(&*obj)) else {
         return Err(ValidationErrors::single(object, "body", "cannot be set"));
     };
     let mut errors = vec![];
@@ -274,6 +276,24 @@ mod tests {
         let mut ssh = SshService::default();
         apply_assignments(&mut ssh, "ssh", &["weak_ciphers=AES128-CBC".into(), "tcpport=2222".into()]).unwrap();
         assert_eq!(ssh.tcpport, 2222);
+    }
+
+    #[test]
+    fn secrets_set_earlier_survive_later_assignments_and_never_show() {
+        use crate::iscsi::Auth;
+        let mut a = Auth::default();
+        apply_assignments(
+            &mut a,
+            "iscsi auth",
+            &["secret=Secret123456".into(), "user=u".into(), "peersecret=PeerSecret123".into(), "tag=2".into()],
+        )
+        .unwrap();
+        assert_eq!((a.secret.expose(), a.peersecret.expose()), ("Secret123456", "PeerSecret123"));
+        let patch = serde_json::json!({"user": "v"});
+        apply_json(&mut a, "iscsi auth", patch.as_object().unwrap()).unwrap();
+        assert_eq!(a.secret.expose(), "Secret123456");
+        // Outside the setter, secrets still print masked.
+        assert!(!serde_json::to_string(&a).unwrap().contains("Secret123456"));
     }
 
     #[test]

@@ -50,9 +50,28 @@ impl fmt::Display for Secret {
     }
 }
 
+thread_local! {
+    static REVEAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with secrets serialising as their values, for the field setter's
+/// in-memory round trip only (`fields`): an object edited one field at a
+/// time must keep the secrets it already holds. What `f` builds must never
+/// leave the setter.
+pub(crate) fn revealed<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            REVEAL.with(|r| r.set(self.0));
+        }
+    }
+    let _restore = Restore(REVEAL.with(|r| r.replace(true)));
+    f()
+}
+
 impl Serialize for Secret {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.shown())
+        if REVEAL.with(std::cell::Cell::get) { s.serialize_str(&self.0) } else { s.serialize_str(self.shown()) }
     }
 }
 

@@ -11,6 +11,7 @@ use nasguard_model::iscsi::{
 use nasguard_model::iscsi_kind::{IscsiKind, IscsiObject, IscsiObjects};
 use nasguard_model::{Config, Secret, ValidationError, ValidationErrors, next_id, with_iscsi_kind};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::path::PathBuf;
 
 /// What the wizard asks for (TrueNAS's wizard steps: target, extent,
@@ -22,7 +23,8 @@ pub struct WizardInput {
     pub name: String,
     pub alias: Option<String>,
     pub extent_file: String,
-    /// Bytes.
+    /// Bytes; given as a number or as `10G`, `512M`, `64k`, `1T`.
+    #[serde(deserialize_with = "bytes")]
     pub size: u64,
     pub blocksize: u32,
     /// `IP` or `IP:PORT`.
@@ -36,6 +38,26 @@ pub struct WizardInput {
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub networks: Vec<ipnet::IpNet>,
     pub allow_everyone: bool,
+}
+
+impl WizardInput {
+    /// The one way a wizard input is made, from whatever fields the front
+    /// end has (the CLI's flags, a JSON body, the web form's assignments):
+    /// the same setter, the same checks, the same errors naming the field.
+    pub fn from_fields<'e>(edit: impl Into<Edit<'e>>) -> Result<WizardInput> {
+        let mut input = WizardInput::default();
+        edit.into().apply(&mut input, "iscsi wizard")?;
+        Ok(input)
+    }
+}
+
+/// A size as bytes or with a unit (see [`parse_size`]).
+fn bytes<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<u64, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Number(n) => n.as_u64().ok_or_else(|| serde::de::Error::custom("must be a whole number of bytes")),
+        Value::String(s) => parse_size(&s).map_err(serde::de::Error::custom),
+        _ => Err(serde::de::Error::custom("a size such as 10G, 512M or a number of bytes")),
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

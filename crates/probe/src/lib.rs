@@ -8,7 +8,8 @@ pub use target::{Target, parse_targets};
 
 use nasguard_model::Service;
 use nasguard_policy::observed::{
-    IscsiObserved, IscsiTargetLogin, NfsExport, NfsObserved, Observed, RpcProgram, SmbObserved, SshObserved,
+    IscsiObserved, IscsiTargetLogin, LoginOutcome, NfsExport, NfsObserved, Observed, RpcProgram, SmbObserved,
+    SshObserved,
 };
 use nasguard_wire::{WireError, iscsi, rpc, smb, ssh};
 use serde::Serialize;
@@ -268,16 +269,16 @@ async fn iscsi_login(
     Ok((s, buf, resp))
 }
 
-fn login_outcome(r: &iscsi::Response) -> String {
+fn login_outcome(r: &iscsi::Response) -> LoginOutcome {
     if r.login_accepted(iscsi::OPERATIONAL) {
-        return "open".into();
+        return LoginOutcome::Open;
     }
     match (r.opcode, r.status) {
-        (0x23, (2, 1)) => "authentication required".into(),
-        (0x23, (2, 2)) => "not authorized".into(),
-        (0x23, (2, 3)) => "not found".into(),
-        (0x23, (c, d)) => format!("refused (status {c}/{d})"),
-        (op, _) => format!("refused (reply opcode {op:#04x})"),
+        (0x23, (2, 1)) => LoginOutcome::AuthenticationRequired,
+        (0x23, (2, 2)) => LoginOutcome::NotAuthorized,
+        (0x23, (2, 3)) => LoginOutcome::NotFound,
+        (0x23, (c, d)) => LoginOutcome::Refused(c, d),
+        (op, _) => LoginOutcome::NotALoginReply(op),
     }
 }
 
@@ -314,7 +315,7 @@ pub async fn probe_iscsi(addr: SocketAddr, timeout: Duration) -> Result<IscsiObs
         ];
         let login = match iscsi_login(addr, timeout, &keys).await {
             Ok((_, _, r)) => login_outcome(&r),
-            Err(e) => format!("error: {e}"),
+            Err(e) => LoginOutcome::Error(e.to_string()),
         };
         obs.targets.push(IscsiTargetLogin { name, login });
     }

@@ -1,5 +1,6 @@
 //! ISCSI-002: Target requires CHAP.
 
+use crate::observed::LoginOutcome;
 use crate::rules::*;
 
 pub(crate) static RULE: Rule = Rule {
@@ -37,7 +38,7 @@ fn live(o: &Observed, info: &RuleInfo, target: &str) -> Vec<Finding> {
     let Some(i) = &o.iscsi else { return vec![] };
     i.targets
         .iter()
-        .filter(|t| t.login == "open")
+        .filter(|t| t.login == LoginOutcome::Open)
         .map(|t| {
             info.live_finding(
                 target,

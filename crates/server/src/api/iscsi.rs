@@ -12,7 +12,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use nasguard_model::fields::apply_json;
 use nasguard_model::iscsi_kind::IscsiObjects;
 use nasguard_ops::{WizardInput, WizardResult};
 use serde_json::Value;
@@ -84,8 +83,7 @@ pub(super) async fn iscsi_delete(
     responses((status = 201, description = "Created", body = WizardResult), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 422, description = "Invalid input, nothing changed; the error names the field", body = ErrorBody)))]
 pub(super) async fn iscsi_wizard(State(st): State<Shared>, c: Caller, body: Bytes) -> ApiResult<Response> {
     let fields = object(&body, "iscsi wizard")?;
-    let mut input = WizardInput::default();
-    apply_json(&mut input, "iscsi wizard", &fields).map_err(nasguard_ops::OpsError::from)?;
+    let input = WizardInput::from_fields(&fields)?;
     let done = st.run(&c.actor(), move |ng| ng.iscsi_wizard(&input)).await?;
     Ok((StatusCode::CREATED, Json(done.value)).into_response())
 }

@@ -74,39 +74,11 @@ fn all_wizard_fields() -> impl Iterator<Item = &'static Field> {
 
 /// The wizard's input from its form (lists one per line or comma-separated).
 fn wizard_input(form: &[(String, String)]) -> Result<WizardInput, OpsError> {
-    let v = |n: &str| forms::value(form, n).trim().to_string();
-    let opt = |n: &str| Some(v(n)).filter(|s| !s.is_empty());
-    let list = |n: &str| -> Vec<String> {
-        v(n).split([',', '\n']).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
-    };
-    let invalid =
-        |field: &str, m: String| OpsError::Invalid(nasguard_model::ValidationErrors::single("iscsi wizard", field, m));
-    let size = nasguard_ops::parse_size(&v("size")).map_err(|m| invalid("size", m))?;
-    let mut networks = vec![];
-    for n in list("networks") {
-        networks.push(n.parse().map_err(|_| invalid("networks", format!("{n:?} is not a network in CIDR notation")))?);
-    }
-    let discovery_auth = match v("discovery_auth").as_str() {
-        "NONE" => nasguard_model::iscsi::AuthMethod::None,
-        "CHAP_MUTUAL" => nasguard_model::iscsi::AuthMethod::ChapMutual,
-        _ => nasguard_model::iscsi::AuthMethod::Chap,
-    };
-    Ok(WizardInput {
-        name: v("name"),
-        alias: opt("alias"),
-        extent_file: v("extent_file"),
-        size,
-        blocksize: 512,
-        portal: list("portal"),
-        discovery_auth,
-        chap_user: opt("chap_user"),
-        chap_secret: opt("chap_secret").map(nasguard_model::Secret::new),
-        peer_user: opt("peer_user"),
-        peer_secret: opt("peer_secret").map(nasguard_model::Secret::new),
-        initiators: list("initiators"),
-        networks,
-        allow_everyone: forms::value(form, "allow_everyone") == "on" || forms::value(form, "allow_everyone") == "true",
-    })
+    let fields: Vec<Field> =
+        all_wizard_fields().map(|f| Field { name: f.name, label: f.label, kind: f.kind, help: f.help }).collect();
+    // Empty optional fields are not set (a secret left blank is no secret).
+    let given: Vec<String> = forms::assignments(&fields, form).into_iter().filter(|a| !a.ends_with('=')).collect();
+    WizardInput::from_fields(&given)
 }
 
 async fn wizard_post(State(st): State<Shared>, c: Caller, body: Bytes) -> Response {

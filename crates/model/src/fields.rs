@@ -11,14 +11,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-/// The names of the settable fields of `obj`, in order.
-pub fn field_names<T: Serialize>(obj: &T) -> Vec<String> {
-    match serde_json::to_value(obj) {
-        Ok(Value::Object(m)) => m.keys().filter(|k| *k != "id").cloned().collect(),
-        _ => vec![],
-    }
-}
-
 /// Candidate JSON values for `raw`, given the field's current value.
 fn candidates(current: &Value, raw: &str) -> Vec<Value> {
     let text = |s: &str| Value::String(s.to_string());

@@ -160,12 +160,6 @@ pub fn parse_options(text: &str) -> (Vec<SshOptionLine>, Vec<(usize, String)>) {
     (lines, errors)
 }
 
-/// Whether an sshd keyword may appear in the auxiliary options with some
-/// value (known, not owned by a field, not refused): see [`ssh_keywords`].
-pub fn option_allowed(keyword: &str) -> bool {
-    matches!(ssh_keywords::keyword(keyword), Some(ssh_keywords::Keyword::Allowed(_)))
-}
-
 fn yes_no(v: &str) -> Option<bool> {
     match v.to_lowercase().as_str() {
         "yes" => Some(true),

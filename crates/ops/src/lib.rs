@@ -1,5 +1,5 @@
 //! Operations: every change and query a user can make, whatever the front
-//! end. The CLI (and later the REST API and web UI) parse input into these
+//! end. The CLI, the REST API and the web UI parse input into these
 //! calls and print what they return; none of them holds logic of its own.
 //!
 //! A change is: mutate a copy of the model, `normalize` (map pasted
@@ -133,11 +133,6 @@ impl Nasguard {
 
     pub fn open(dir: &Path, actor: &str) -> Result<Nasguard> {
         Ok(Nasguard { store: Store::open(dir)?, actor: actor.into(), host: HostRoot::default() })
-    }
-
-    pub fn with_host_root(mut self, root: HostRoot) -> Self {
-        self.host = root;
-        self
     }
 
     pub fn host_root(&self) -> PathBuf {

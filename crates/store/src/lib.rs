@@ -24,7 +24,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 pub use accounts::{Event, Session, TokenInfo};
 pub use crypto::KEY_FILE;
@@ -474,9 +473,3 @@ pub(crate) fn set_mode(path: &Path, mode: u32) -> Result<()> {
 
 #[cfg(test)]
 mod tests;
-
-/// Lets tests wait for the write lock without a long default.
-pub fn set_busy_timeout(store: &Store, d: Duration) -> Result<()> {
-    store.conn.busy_timeout(d)?;
-    Ok(())
-}

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod error;
 pub mod fields;
 pub mod iscsi;
+pub mod keywords;
 pub mod nfs;
 pub mod secret;
 pub mod smb;

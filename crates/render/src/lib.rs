@@ -59,11 +59,6 @@ pub fn render_all(cfg: &Config, layout: &Layout, ids: &Ids, revision: i64) -> Re
     Ok(out)
 }
 
-/// A boolean as smb.conf and sshd_config spell it.
-pub(crate) fn yes(b: bool) -> &'static str {
-    if b { "yes" } else { "no" }
-}
-
 /// Builds config text line by line, so no value can add a line.
 pub(crate) struct Writer {
     out: String,

@@ -352,6 +352,20 @@ mod tests {
     }
 
     #[test]
+    fn the_allowlist_never_allows_a_parameter_a_field_owns() {
+        let owned = SMB_GLOBAL
+            .rows
+            .iter()
+            .map(|r| r.keyword)
+            .chain(SMB_SHARE.rows.iter().map(|r| r.keyword))
+            .chain(GLOBAL_OWNED_ELSEWHERE.iter().map(|(k, _)| *k));
+        for k in owned {
+            assert!(crate::smb_allow::allowed(k).is_none(), "{k} is owned by a field but on the allowlist");
+            assert!(crate::smb_allow::refused_reason(k).is_some_and(|r| r.starts_with("owned by nasguard")), "{k}");
+        }
+    }
+
+    #[test]
     fn every_protocol_spelling_of_samba_4_17_is_listed() {
         // What testparm 4.17 accepts for `server min protocol`, and what it refuses.
         for ok in [

@@ -125,23 +125,38 @@ pub fn import_sshd(conf: &sshd::SshdConf, into: &mut Imported) {
     // it: the audit judges what sshd does (SSH-018 reports the dangerous
     // ones), and `import` keeps only what validation accepts, naming the rest.
     let mut option_locs: Vec<(String, Loc)> = vec![];
-    let repeated_values = |kw: &str| -> Vec<&sshd::Param> {
-        match conf.repeated.get(kw) {
-            Some(all) if nasguard_model::ssh_keywords::REPEATABLE.contains(&kw) => all.iter().collect(),
-            _ => conf.global.get(kw).into_iter().collect(),
-        }
-    };
-    for kw in conf.global.keys() {
-        if nasguard_model::keywords::sshd::judged(kw) {
+    let mut keywords: Vec<&String> = conf.global.keys().chain(conf.repeated.keys()).collect();
+    keywords.sort();
+    keywords.dedup();
+    for kw in keywords {
+        // ListenAddress became `bindip` above.
+        if nasguard_model::keywords::sshd::judged(kw) || kw == "listenaddress" {
             continue;
         }
-        for p in repeated_values(kw) {
-            match nasguard_model::ssh_keywords::keyword(kw) {
-                None => notes.push((p.loc.clone(), format!("{kw} {} (not an sshd keyword nasguard knows)", p.value))),
-                Some(Keyword::Owned(by)) => {
-                    notes.push((p.loc.clone(), format!("{kw} {} (managed by nasguard: {by})", p.value)))
+        let values: Vec<&sshd::Param> = match conf.repeated.get(kw) {
+            Some(all) => all.iter().collect(),
+            None => conf.global.get(kw).into_iter().collect(),
+        };
+        match nasguard_model::ssh_keywords::keyword(kw) {
+            None => {
+                for p in values {
+                    notes.push((p.loc.clone(), format!("{kw} {} (not an sshd keyword nasguard knows)", p.value)));
                 }
-                Some(_) => {
+            }
+            Some(Keyword::Owned(by)) => {
+                for p in values {
+                    notes.push((p.loc.clone(), format!("{kw} {} (managed by nasguard: {by})", p.value)));
+                }
+            }
+            Some(_) if values.len() > 1 && !nasguard_model::ssh_keywords::REPEATABLE.contains(&kw.as_str()) => {
+                // Lines that add to one list (AllowUsers a / AllowUsers b):
+                // one option, as sshd reads them.
+                let joined: Vec<&str> = values.iter().map(|p| p.value.as_str()).collect();
+                options.push(format!("{kw} {}", joined.join(" ")));
+                option_locs.extend(values.first().map(|p| (kw.clone(), p.loc.clone())));
+            }
+            Some(_) => {
+                for p in values {
                     options.push(format!("{kw} {}", p.value));
                     option_locs.push((kw.clone(), p.loc.clone()));
                 }

@@ -426,3 +426,20 @@ fn sshd_keeps_its_interactions_and_match_worst_cases() {
     );
     let _ = Auth::default();
 }
+
+#[test]
+fn accumulating_sshd_keywords_are_imported_not_dropped() {
+    // The parser keeps these in `repeated`; import once skipped them silently,
+    // so a top-level SetEnv (SSH-018) never reached the audit.
+    let text = "SetEnv LD_PRELOAD=/tmp/x.so\nAllowUsers bob\nAllowUsers alice\nAcceptEnv LANG\nAcceptEnv LC_*\nSubsystem sftp /usr/lib/openssh/sftp-server\nListenAddress 10.0.0.1\n";
+    let mut into = Imported::default();
+    import_sshd(&crate::sshd::parse_text(text), &mut into);
+    let options: Vec<&str> = into.config.ssh.options.lines().collect();
+    for want in ["setenv LD_PRELOAD=/tmp/x.so", "allowusers bob alice", "acceptenv LANG", "acceptenv LC_*"] {
+        assert!(options.contains(&want), "{want}: {options:?}");
+    }
+    assert!(into.unmapped.iter().any(|n| n.contains("subsystem sftp")), "{:?}", into.unmapped);
+    assert!(!into.unmapped.iter().any(|n| n.contains("listenaddress")), "{:?}", into.unmapped);
+    assert_eq!(into.config.ssh.bindip, vec!["10.0.0.1".parse::<std::net::IpAddr>().unwrap()]);
+    assert_eq!(into.locate("ssh", Some("allowusers")).map(|l| l.line), Some(2));
+}

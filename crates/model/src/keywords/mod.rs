@@ -141,8 +141,9 @@ pub trait Codec<S>: Sync {
 pub enum Absent {
     /// It uses this value (from `sshd -T` / `testparm -sv` on an empty file).
     Daemon(&'static str),
-    /// Its default depends on the host (the NetBIOS name is the host name):
-    /// import leaves the model's value.
+    /// Import leaves the model's value: the daemon's default depends on the
+    /// host (the NetBIOS name is the host name), or is a name nasguard
+    /// chooses itself (workgroup, server string, guest account).
     Keep,
 }
 

@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use std::net::IpAddr;
 
 /// Lowest SMB dialect the server accepts. TrueNAS `minimum_protocol`.
+/// Samba's spellings (all of 4.17's): `keywords::smb::MIN_PROTOCOL`.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -20,7 +21,8 @@ pub enum MinProtocol {
     Smb3,
 }
 
-/// Transport encryption. TrueNAS `encryption`.
+/// Transport encryption. TrueNAS `encryption`. Samba's spellings:
+/// `keywords::smb::SERVER_SMB_ENCRYPT`.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -30,18 +32,6 @@ pub enum SmbEncryption {
     Negotiate,
     Desired,
     Required,
-}
-
-impl SmbEncryption {
-    /// The `server smb encrypt` value.
-    pub fn samba_value(self) -> &'static str {
-        match self {
-            SmbEncryption::Default => "default",
-            SmbEncryption::Negotiate => "if_required",
-            SmbEncryption::Desired => "desired",
-            SmbEncryption::Required => "required",
-        }
-    }
 }
 
 /// `server signing`. First-class here (an auxiliary parameter in TrueNAS);

@@ -592,7 +592,7 @@ pub(crate) const SMB_REFUSED: &[Refused] = &[
         names: &[
             // share_managed
             "ea support",
-            // global_owner
+            // fields (keywords::smb::SMB_GLOBAL and GLOBAL_OWNED_ELSEWHERE)
             "server signing",
             "server min protocol",
             "ntlm auth",
@@ -625,7 +625,7 @@ pub(crate) const SMB_REFUSED: &[Refused] = &[
             "printcap name",
             "disable spoolss",
             "printing",
-            // share_owner
+            // share fields (keywords::smb::SMB_SHARE)
             "path",
             "comment",
             "read only",

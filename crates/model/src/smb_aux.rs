@@ -8,7 +8,8 @@
 //! pasted recommendation is never silently ignored.
 
 use crate::error::Errors;
-use crate::smb::{MinProtocol, ServerSigning, SmbEncryption, SmbService, SmbShare};
+use crate::keywords::smb::{SMB_GLOBAL, SMB_SHARE, global_owner};
+use crate::smb::{SmbService, SmbShare};
 use crate::smb_allow;
 use crate::smb_params::{SAMBA_PARAMS, SAMBA_SYNONYMS, Scope};
 
@@ -122,30 +123,6 @@ fn runs_a_command(key: &str) -> bool {
         )
 }
 
-/// Global parameters nasguard writes itself, and the field that sets each.
-fn global_owner(key: &str) -> Option<&'static str> {
-    Some(match key {
-        "server signing" => "server_signing",
-        "server min protocol" => "minimum_protocol",
-        "ntlm auth" => "ntlmv1_auth",
-        "server smb encrypt" => "encryption",
-        "netbios name" => "netbiosname",
-        "netbios aliases" => "netbiosalias",
-        "workgroup" => "workgroup",
-        "server string" => "description",
-        "unix charset" => "unixcharset",
-        "local master" => "localmaster",
-        "guest account" => "guest",
-        "create mask" => "filemask",
-        "directory mask" => "dirmask",
-        "server multi channel support" => "multichannel",
-        "interfaces" | "bind interfaces only" => "bindip",
-        "admin users" => "admin_group",
-        "syslog only" | "logging" => "syslog",
-        _ => return None,
-    })
-}
-
 /// Global parameters derived from other settings; no field sets them directly.
 fn global_managed(key: &str) -> Option<&'static str> {
     Some(match key {
@@ -171,146 +148,15 @@ fn share_managed(key: &str) -> Option<&'static str> {
 
 /// Share parameters nasguard writes from share fields.
 fn share_owner(key: &str) -> Option<&'static str> {
-    Some(match key {
-        "path" => "path",
-        "comment" => "comment",
-        "read only" => "readonly",
-        "browseable" => "browsable",
-        "guest ok" => "guestok",
-        "access based share enum" => "abe",
-        "hosts allow" => "hostsallow",
-        "hosts deny" => "hostsdeny",
-        "available" => "enabled",
-        _ => return None,
-    })
+    SMB_SHARE.owner(key)
 }
 
-/// The serde (TrueNAS) spelling of an enum value.
-fn wire_name<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
-}
-
-fn samba_bool(v: &str) -> Option<bool> {
-    match v.to_lowercase().as_str() {
-        "yes" | "true" | "1" | "on" => Some(true),
-        "no" | "false" | "0" | "off" => Some(false),
-        _ => None,
-    }
-}
-
-fn set_global(svc: &mut SmbService, key: &str, value: &str) -> Result<String, String> {
-    let lower = value.to_lowercase();
-    match key {
-        "server signing" => {
-            svc.server_signing = match lower.as_str() {
-                "mandatory" | "required" | "force" | "forced" | "enforced" => ServerSigning::Mandatory,
-                "default" | "auto" => ServerSigning::Default,
-                _ => return Err(format!("server_signing is DEFAULT or MANDATORY; {value:?} is not offered")),
-            };
-            Ok(format!("server_signing={}", wire_name(&svc.server_signing)))
-        }
-        "server min protocol" => {
-            svc.minimum_protocol = match lower.as_str() {
-                "nt1" => MinProtocol::Smb1,
-                "smb2" | "smb2_02" => MinProtocol::Smb2,
-                "smb3" | "smb3_00" => MinProtocol::Smb3,
-                _ => {
-                    return Err(format!(
-                        "minimum_protocol is SMB1 (NT1), SMB2 (SMB2_02) or SMB3 (SMB3_00); {value:?} has no equivalent"
-                    ));
-                }
-            };
-            Ok(format!("minimum_protocol={}", wire_name(&svc.minimum_protocol)))
-        }
-        "ntlm auth" => {
-            svc.ntlmv1_auth = match lower.as_str() {
-                "ntlmv1-permitted" | "yes" | "true" => true,
-                "ntlmv2-only" | "no" | "false" => false,
-                _ => {
-                    return Err(format!(
-                        "ntlmv1_auth is true (ntlmv1-permitted) or false (ntlmv2-only); {value:?} has no equivalent"
-                    ));
-                }
-            };
-            Ok(format!("ntlmv1_auth={}", svc.ntlmv1_auth))
-        }
-        "server smb encrypt" => {
-            svc.encryption = match lower.as_str() {
-                "default" => SmbEncryption::Default,
-                "if_required" | "auto" | "yes" | "true" | "enabled" => SmbEncryption::Negotiate,
-                "desired" => SmbEncryption::Desired,
-                "required" | "mandatory" | "force" | "forced" | "enforced" => SmbEncryption::Required,
-                _ => {
-                    return Err(format!(
-                        "encryption is DEFAULT, NEGOTIATE, DESIRED or REQUIRED; {value:?} is not offered"
-                    ));
-                }
-            };
-            Ok(format!("encryption={}", wire_name(&svc.encryption)))
-        }
-        "workgroup" => {
-            svc.workgroup = value.to_string();
-            Ok(format!("workgroup={value}"))
-        }
-        "netbios name" => {
-            svc.netbiosname = value.to_string();
-            Ok(format!("netbiosname={value}"))
-        }
-        "server string" => {
-            svc.description = value.to_string();
-            Ok(format!("description={value}"))
-        }
-        "guest account" => {
-            svc.guest = value.to_string();
-            Ok(format!("guest={value}"))
-        }
-        "local master" => {
-            svc.localmaster = samba_bool(value).ok_or("localmaster is a boolean")?;
-            Ok(format!("localmaster={}", svc.localmaster))
-        }
-        "server multi channel support" => {
-            svc.multichannel = samba_bool(value).ok_or("multichannel is a boolean")?;
-            Ok(format!("multichannel={}", svc.multichannel))
-        }
-        _ => Err(String::new()),
-    }
-}
-
-fn set_share(share: &mut SmbShare, key: &str, inverted: bool, value: &str) -> Result<String, String> {
-    let boolean = |field: &str| -> Result<bool, String> {
-        samba_bool(value).map(|b| b != inverted).ok_or_else(|| format!("{field} is a boolean; {value:?} is not"))
-    };
-    let list = || value.split([',', ' ', '\t']).filter(|s| !s.is_empty()).map(String::from).collect::<Vec<_>>();
-    match key {
-        "comment" => {
-            share.comment = value.to_string();
-            Ok(format!("comment={value}"))
-        }
-        "read only" => {
-            share.readonly = boolean("readonly")?;
-            Ok(format!("readonly={}", share.readonly))
-        }
-        "browseable" => {
-            share.browsable = boolean("browsable")?;
-            Ok(format!("browsable={}", share.browsable))
-        }
-        "guest ok" => {
-            share.guestok = boolean("guestok")?;
-            Ok(format!("guestok={}", share.guestok))
-        }
-        "access based share enum" => {
-            share.abe = boolean("abe")?;
-            Ok(format!("abe={}", share.abe))
-        }
-        "hosts allow" => {
-            share.hostsallow = list();
-            Ok(format!("hostsallow={}", share.hostsallow.join(",")))
-        }
-        "hosts deny" => {
-            share.hostsdeny = list();
-            Ok(format!("hostsdeny={}", share.hostsdeny.join(",")))
-        }
-        _ => Err(String::new()),
+/// Samba reads an inverted synonym's value the other way round
+/// (`writeable = yes` is `read only = no`).
+fn uninverted(value: &str, inverted: bool) -> String {
+    match crate::keywords::smb::samba_bool(value) {
+        Some(b) if inverted => (if b { "no" } else { "yes" }).to_string(),
+        _ => value.to_string(),
     }
 }
 
@@ -322,7 +168,7 @@ pub(crate) fn normalize_global(svc: &mut SmbService) -> Vec<String> {
     let mut notes = vec![];
     let mut moved = vec![];
     for l in lines {
-        if let Ok(what) = set_global(svc, &l.key, &l.value) {
+        if let Some(Ok(what)) = SMB_GLOBAL.paste(svc, &l.key, &l.value) {
             notes.push(format!(
                 "smb_options line {} ({} = {}) was moved to the field nasguard owns: {what}",
                 l.line, l.key, l.value
@@ -343,7 +189,7 @@ pub(crate) fn normalize_share(share: &mut SmbShare) -> Vec<String> {
     let mut notes = vec![];
     let mut moved = vec![];
     for l in lines {
-        if let Ok(what) = set_share(share, &l.key, l.inverted, &l.value) {
+        if let Some(Ok(what)) = SMB_SHARE.paste(share, &l.key, &uninverted(&l.value, l.inverted)) {
             notes.push(format!(
                 "smb share {:?}: auxsmbconf line {} ({} = {}) was moved to the field nasguard owns: {what}",
                 share.name, l.line, l.key, l.value
@@ -494,9 +340,7 @@ fn problems(text: &str, section: AuxSection, share: Option<&SmbShare>) -> Vec<(u
         let shown = format!("({} = {})", l.key, l.value);
         if section == AuxSection::Global {
             let mut probe = SmbService::default();
-            if let Err(m) = set_global(&mut probe, &l.key, &l.value)
-                && !m.is_empty()
-            {
+            if let Some(Err(m)) = SMB_GLOBAL.paste(&mut probe, &l.key, &l.value) {
                 problems.push((l.line, format!("{shown}: {m}")));
                 continue;
             }
@@ -562,6 +406,7 @@ fn keep_root_invalid(text: &mut String, what: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::error::ValidationError;
+    use crate::smb::{MinProtocol, ServerSigning};
 
     fn errors(text: &str, section: AuxSection) -> Vec<String> {
         let mut out: Vec<ValidationError> = vec![];

@@ -1,6 +1,7 @@
 //! The SSH service (OpenSSH sshd), with TrueNAS's field names.
 
 use crate::error::Errors;
+use crate::keywords::sshd::{HARDENED, SSHD};
 use crate::ssh_algos::{self, RECOMMENDED_CIPHERS, RECOMMENDED_HOSTKEY, RECOMMENDED_KEX, RECOMMENDED_MACS};
 use crate::ssh_keywords::{self, Keyword, REPEATABLE};
 use crate::{Config, ValidationError, text};
@@ -86,10 +87,11 @@ impl SshService {
     }
 
     /// The value sshd will use for a keyword nasguard hardens by default:
-    /// the auxiliary option if one sets it, else [`HARDENED_DEFAULTS`].
+    /// the auxiliary option if one sets it, else nasguard's value from
+    /// [`HARDENED`](crate::keywords::sshd::HARDENED).
     pub fn effective_option(&self, keyword: &str) -> Option<String> {
         self.option(keyword).or_else(|| {
-            HARDENED_DEFAULTS.iter().find(|(k, _)| k.eq_ignore_ascii_case(keyword)).map(|(_, v)| (*v).to_string())
+            HARDENED.iter().find(|h| h.keyword.eq_ignore_ascii_case(keyword)).map(|h| h.nasguard.to_string())
         })
     }
 
@@ -108,25 +110,6 @@ impl SshService {
         parse_options(&self.options).0.into_iter().find(|l| l.keyword.eq_ignore_ascii_case(keyword)).map(|l| l.args)
     }
 }
-
-/// Settings the renderer writes unless an auxiliary option sets the same
-/// keyword (sshd keeps the first value, so it must not write both). They are
-/// the CIS / ComplianceAsCode values behind rules SSH-010 to SSH-016.
-pub const HARDENED_DEFAULTS: [(&str, &str); 13] = [
-    ("PermitEmptyPasswords", "no"),
-    ("X11Forwarding", "no"),
-    ("AllowAgentForwarding", "no"),
-    ("PermitTunnel", "no"),
-    ("GatewayPorts", "no"),
-    ("MaxAuthTries", "4"),
-    ("LoginGraceTime", "60"),
-    ("ClientAliveInterval", "300"),
-    ("ClientAliveCountMax", "3"),
-    ("PermitUserEnvironment", "no"),
-    ("IgnoreRhosts", "yes"),
-    ("HostbasedAuthentication", "no"),
-    ("MaxStartups", "10:30:60"),
-];
 
 /// One `Keyword args` line of the auxiliary options.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,98 +143,15 @@ pub fn parse_options(text: &str) -> (Vec<SshOptionLine>, Vec<(usize, String)>) {
     (lines, errors)
 }
 
-fn yes_no(v: &str) -> Option<bool> {
-    match v.to_lowercase().as_str() {
-        "yes" => Some(true),
-        "no" => Some(false),
-        _ => None,
-    }
-}
-
-/// Applies OpenSSH list syntax (`a,b`, `+a`, `-a`, `^a`) to `current`.
-pub fn apply_list(current: &[String], spec: &str, table: ssh_algos::Table) -> Result<Vec<String>, String> {
-    let (op, body) = match spec.chars().next() {
-        Some(c @ ('+' | '-' | '^')) => (c, spec.get(1..).unwrap_or_default()),
-        _ => ('=', spec),
-    };
-    let names: Vec<String> = body.split(',').map(|s| s.trim().to_string()).collect();
-    if let Some(bad) = names.iter().find(|n| n.contains(['*', '?', '!'])) {
-        return Err(format!("wildcards ({bad}) are not supported: list the algorithms"));
-    }
-    if let Some(bad) = names.iter().find(|n| ssh_algos::classify(table, n).is_none()) {
-        return Err(format!("{bad:?} is not an algorithm this OpenSSH knows"));
-    }
-    let mut out: Vec<String> = match op {
-        '+' => current.iter().cloned().chain(names).collect(),
-        '-' => current.iter().filter(|c| !names.contains(c)).cloned().collect(),
-        '^' => names.iter().cloned().chain(current.iter().filter(|c| !names.contains(c)).cloned()).collect(),
-        _ => names,
-    };
-    let mut seen = std::collections::HashSet::new();
-    out.retain(|n| seen.insert(n.clone()));
-    Ok(out)
-}
-
-/// Maps one owned option onto its field; `Err("")` if it has no mapping.
-fn set_owned(svc: &mut SshService, keyword: &str, args: &str) -> Result<String, String> {
-    let flag =
-        |field: &str| yes_no(args).ok_or_else(|| format!("{field} is yes or no here; {args:?} has no equivalent"));
-    match keyword {
-        "ciphers" => {
-            svc.ciphers = apply_list(&svc.ciphers, args, ssh_algos::CIPHERS)?;
-            Ok(format!("ciphers={}", svc.ciphers.join(",")))
-        }
-        "macs" => {
-            svc.macs = apply_list(&svc.macs, args, ssh_algos::MACS)?;
-            Ok(format!("macs={}", svc.macs.join(",")))
-        }
-        "kexalgorithms" => {
-            svc.kex_algorithms = apply_list(&svc.kex_algorithms, args, ssh_algos::KEX)?;
-            Ok(format!("kex_algorithms={}", svc.kex_algorithms.join(",")))
-        }
-        "hostkeyalgorithms" => {
-            svc.hostkey_algorithms = apply_list(&svc.hostkey_algorithms, args, ssh_algos::HOSTKEY)?;
-            Ok(format!("hostkey_algorithms={}", svc.hostkey_algorithms.join(",")))
-        }
-        "permitrootlogin" => {
-            svc.rootlogin = flag("rootlogin (yes renders PermitRootLogin yes, no renders PermitRootLogin no)")?;
-            Ok(format!("rootlogin={}", svc.rootlogin))
-        }
-        "passwordauthentication" => {
-            svc.passwordauth = flag("passwordauth")?;
-            Ok(format!("passwordauth={}", svc.passwordauth))
-        }
-        "allowtcpforwarding" => {
-            svc.tcpfwd = match args.to_lowercase().as_str() {
-                "yes" | "all" => true,
-                "no" => false,
-                _ => return Err(format!("tcpfwd is true (all) or false (no); {args:?} has no equivalent")),
-            };
-            Ok(format!("tcpfwd={}", svc.tcpfwd))
-        }
-        "compression" => {
-            svc.compression = match args.to_lowercase().as_str() {
-                "yes" | "delayed" => true,
-                "no" => false,
-                _ => return Err(format!("compression is yes or no; {args:?} has no equivalent")),
-            };
-            Ok(format!("compression={}", svc.compression))
-        }
-        "port" => {
-            svc.tcpport = args.parse().map_err(|_| format!("tcpport takes one port; {args:?} is not one"))?;
-            Ok(format!("tcpport={}", svc.tcpport))
-        }
-        _ => Err(String::new()),
-    }
-}
-
-/// Moves owned option lines onto their fields (see `smb_aux`).
+/// Moves option lines that set a field onto it, as the sshd table says
+/// (`keywords::sshd`); lines whose value the field cannot hold stay, for
+/// validation to refuse naming the field.
 pub(crate) fn normalize(svc: &mut SshService) -> Vec<String> {
     let (lines, _) = parse_options(&svc.options);
     let mut notes = vec![];
     let mut moved = vec![];
     for l in lines {
-        if let Ok(what) = set_owned(svc, &l.keyword, &l.args) {
+        if let Some(Ok(what)) = SSHD.paste(svc, &l.keyword, &l.args) {
             notes.push(format!(
                 "ssh options line {} ({} {}) was moved to the field nasguard owns: {what}",
                 l.line, l.keyword, l.args
@@ -326,8 +226,8 @@ fn option_problems(text: &str) -> Vec<(usize, String)> {
         let why = match ssh_keywords::keyword(kw) {
             Some(Keyword::Owned(field)) => {
                 let mut probe = SshService::default();
-                match set_owned(&mut probe, kw, &l.args) {
-                    Err(m) if !m.is_empty() => Some(format!("{m}; set {field} instead")),
+                match SSHD.paste(&mut probe, kw, &l.args) {
+                    Some(Err(m)) => Some(format!("{m}; set {field} instead")),
                     _ => Some(format!("is managed by nasguard: set {field} instead")),
                 }
             }

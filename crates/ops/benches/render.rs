@@ -25,7 +25,7 @@ fn bench(c: &mut Criterion) {
         c.bench_function(&name, |b| {
             b.iter(|| {
                 black_box(&cfg).validate().unwrap();
-                let files = render_all(&cfg, &layout, &Ids::default(), 1).unwrap();
+                let files = render_all(&cfg, &layout, &Ids::default()).unwrap();
                 for f in &files {
                     match f.service {
                         Service::Nfs => ganesha_structure(&f.content).unwrap(),

@@ -123,7 +123,7 @@ impl Nasguard {
         snap.config.validate()?;
         crate::host::check_extents(&snap.config, &self.host_root())?;
         let layout = self.layout()?;
-        let files = render_all(&snap.config, &layout, &read_ids(&self.host_root()), snap.revision)
+        let files = render_all(&snap.config, &layout, &read_ids(&self.host_root()))
             .map_err(|e| render_error(&snap.config, e))?;
         Ok((snap.revision, files))
     }

@@ -3,14 +3,16 @@
 use crate::ganesha::{sec_types, squash};
 use crate::{Ids, RenderError, Writer};
 use nasguard_model::Config;
+use nasguard_model::keywords::nfs::{EXPORTS_ACCESS, EXPORTS_SQUASH};
+use nasguard_model::keywords::spelling;
 
-pub fn render(cfg: &Config, ids: &Ids, revision: i64) -> Result<String, RenderError> {
-    let mut w = Writer::new('#', revision, "nasguard share nfs ...");
+pub fn render(cfg: &Config, ids: &Ids) -> Result<String, RenderError> {
+    let mut w = Writer::new('#', "nasguard share nfs ...");
     for share in cfg.nfs_shares.iter().filter(|s| s.enabled) {
         let (squash, uid, gid) = squash(share, ids)?;
-        let mut opts = vec![if share.ro { "ro".to_string() } else { "rw".to_string() }];
+        let mut opts = vec![spelling(EXPORTS_ACCESS, share.ro).unwrap_or_default().to_string()];
         opts.push(format!("sec={}", sec_types(share, cfg).join(":")));
-        opts.push(squash.to_string());
+        opts.push(spelling(EXPORTS_SQUASH, squash).unwrap_or_default().to_string());
         if let Some(uid) = uid {
             opts.push(format!("anonuid={uid}"));
         }

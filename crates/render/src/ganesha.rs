@@ -5,17 +5,15 @@
 
 use crate::{Ids, Layout, RenderError, Writer};
 use nasguard_model::Config;
+use nasguard_model::keywords::nfs::{GANESHA_ACCESS, GANESHA_SQUASH, PROTOCOLS, SECURITY, Squash, write_list};
+use nasguard_model::keywords::spelling;
 use nasguard_model::nfs::{NfsProtocol, NfsSecurity, NfsShare};
 
+/// `Protocols`: v3 before v4, whatever order the model lists them in.
 pub(crate) fn protocols(cfg: &Config) -> String {
-    let mut p: Vec<&str> = vec![];
-    if cfg.nfs.protocols.contains(&NfsProtocol::Nfsv3) {
-        p.push("3");
-    }
-    if cfg.nfs.protocols.contains(&NfsProtocol::Nfsv4) {
-        p.push("4");
-    }
-    p.join(", ")
+    let p: Vec<NfsProtocol> =
+        [NfsProtocol::Nfsv3, NfsProtocol::Nfsv4].into_iter().filter(|p| cfg.nfs.protocols.contains(p)).collect();
+    write_list(PROTOCOLS, &p).join(", ")
 }
 
 pub(crate) fn sec_types(share: &NfsShare, cfg: &Config) -> Vec<&'static str> {
@@ -28,18 +26,11 @@ pub(crate) fn sec_types(share: &NfsShare, cfg: &Config) -> Vec<&'static str> {
     } else {
         share.security.clone()
     };
-    list.into_iter()
-        .map(|s| match s {
-            NfsSecurity::Sys => "sys",
-            NfsSecurity::Krb5 => "krb5",
-            NfsSecurity::Krb5i => "krb5i",
-            NfsSecurity::Krb5p => "krb5p",
-        })
-        .collect()
+    write_list(SECURITY, &list)
 }
 
 /// How client users map: `(squash, anon uid, anon gid)`.
-pub(crate) fn squash(share: &NfsShare, ids: &Ids) -> Result<(&'static str, Option<u32>, Option<u32>), RenderError> {
+pub(crate) fn squash(share: &NfsShare, ids: &Ids) -> Result<(Squash, Option<u32>, Option<u32>), RenderError> {
     let uid = |name: &str| {
         ids.users.get(name).copied().ok_or_else(|| RenderError::UnknownUser { share: share.id, name: name.into() })
     };
@@ -48,20 +39,20 @@ pub(crate) fn squash(share: &NfsShare, ids: &Ids) -> Result<(&'static str, Optio
     };
     if let Some(user) = &share.mapall_user {
         let g = share.mapall_group.as_deref().map(gid).transpose()?;
-        return Ok(("all_squash", Some(uid(user)?), g));
+        return Ok((Squash::All, Some(uid(user)?), g));
     }
     match &share.maproot_user {
-        Some(user) if user == "root" => Ok(("no_root_squash", None, None)),
+        Some(user) if user == "root" => Ok((Squash::NoRoot, None, None)),
         Some(user) => {
             let g = share.maproot_group.as_deref().map(gid).transpose()?;
-            Ok(("root_squash", Some(uid(user)?), g))
+            Ok((Squash::Root, Some(uid(user)?), g))
         }
-        None => Ok(("root_squash", None, None)),
+        None => Ok((Squash::Root, None, None)),
     }
 }
 
-pub fn render(cfg: &Config, layout: &Layout, ids: &Ids, revision: i64) -> Result<String, RenderError> {
-    let mut w = Writer::new('#', revision, "nasguard config set nfs ... / nasguard share nfs ...");
+pub fn render(cfg: &Config, layout: &Layout, ids: &Ids) -> Result<String, RenderError> {
+    let mut w = Writer::new('#', "nasguard config set nfs ... / nasguard share nfs ...");
     let n = &cfg.nfs;
     w.line("NFS_CORE_PARAM {");
     let bind =
@@ -96,7 +87,8 @@ pub fn render(cfg: &Config, layout: &Layout, ids: &Ids, revision: i64) -> Result
     w.line("}");
     for share in cfg.nfs_shares.iter().filter(|s| s.enabled) {
         let (squash, uid, gid) = squash(share, ids)?;
-        let access = if share.ro { "RO" } else { "RW" };
+        let squash = spelling(GANESHA_SQUASH, squash).unwrap_or_default();
+        let access = spelling(GANESHA_ACCESS, share.ro).unwrap_or_default();
         w.blank();
         w.line("EXPORT {");
         w.line(&format!("    Export_Id = {};", share.id));

@@ -5,42 +5,31 @@
 //! if validation were bypassed, an auxiliary line could not override a
 //! setting nasguard owns.
 
-use crate::{Layout, Writer, yes};
+use crate::{Layout, Writer};
 use nasguard_model::Config;
-use nasguard_model::smb::{MinProtocol, ServerSigning, SmbShare};
+use nasguard_model::keywords::smb::{SMB_GLOBAL, SMB_SHARE};
+use nasguard_model::smb::SmbShare;
 
-pub fn render(cfg: &Config, layout: &Layout, revision: i64) -> String {
+pub fn render(cfg: &Config, layout: &Layout) -> String {
     let svc = &cfg.smb;
-    let mut w = Writer::new('#', revision, "nasguard config set smb ... / nasguard share smb ...");
+    let mut w = Writer::new('#', "nasguard config set smb ... / nasguard share smb ...");
     let guest_shares = cfg.smb_shares.iter().any(|s| s.enabled && s.guestok);
     w.line("[global]");
     aux(&mut w, &svc.smb_options, &[]);
     w.kv("server role", "standalone server");
-    w.kv("netbios name", &svc.netbiosname);
+    // The fields, as the Samba table spells them (`keywords::smb`).
+    for row in SMB_GLOBAL.rows {
+        for (key, value) in row.rendered(svc) {
+            w.kv(key, &value);
+        }
+    }
     if !svc.netbiosalias.is_empty() {
         w.kv("netbios aliases", &svc.netbiosalias.join(" "));
     }
-    w.kv("workgroup", &svc.workgroup);
-    w.kv("server string", &svc.description);
-    w.kv(
-        "server min protocol",
-        match svc.minimum_protocol {
-            MinProtocol::Smb1 => "NT1",
-            MinProtocol::Smb2 => "SMB2_02",
-            MinProtocol::Smb3 => "SMB3_00",
-        },
-    );
-    w.kv("ntlm auth", if svc.ntlmv1_auth { "ntlmv1-permitted" } else { "ntlmv2-only" });
-    // lanman auth is "no" by default and deprecated in Samba 4.17: not written.
-    w.kv("server signing", if svc.server_signing == ServerSigning::Mandatory { "mandatory" } else { "default" });
     w.kv("client signing", "mandatory");
-    w.kv("server smb encrypt", svc.encryption.samba_value());
     w.kv("restrict anonymous", if guest_shares { "0" } else { "2" });
     w.kv("map to guest", if guest_shares { "Bad User" } else { "Never" });
-    w.kv("guest account", &svc.guest);
     w.kv("unix charset", &svc.unixcharset);
-    w.kv("local master", yes(svc.localmaster));
-    w.kv("server multi channel support", yes(svc.multichannel));
     if svc.filemask != "DEFAULT" {
         w.kv("create mask", &svc.filemask);
     }
@@ -89,20 +78,16 @@ fn render_share(w: &mut Writer, share: &SmbShare, cfg: &Config) {
     w.line(&format!("[{}]", share.name));
     aux(w, &share.auxsmbconf, &["invalid users"]);
     let purpose = share.purpose_parameters(&cfg.smb);
-    let path = purpose.iter().find(|(k, _)| *k == "path").map(|(_, v)| v.clone()).unwrap_or_else(|| share.path.clone());
-    w.kv("path", &path);
-    if !share.comment.is_empty() {
-        w.kv("comment", &share.comment);
+    // A purpose may extend the path (PRIVATE_DATASETS_SHARE: the per-user directory).
+    let mut fields = share.clone();
+    if let Some((_, path)) = purpose.iter().find(|(k, _)| *k == "path") {
+        fields.path = path.clone();
     }
-    w.kv("read only", yes(share.readonly));
-    w.kv("browseable", yes(share.browsable));
-    w.kv("guest ok", yes(share.guestok));
-    w.kv("access based share enum", yes(share.abe));
-    if !share.hostsallow.is_empty() {
-        w.kv("hosts allow", &share.hostsallow.join(" "));
-    }
-    if !share.hostsdeny.is_empty() {
-        w.kv("hosts deny", &share.hostsdeny.join(" "));
+    // The fields, as the Samba table spells them (`keywords::smb`).
+    for row in SMB_SHARE.rows {
+        for (key, value) in row.rendered(&fields) {
+            w.kv(key, &value);
+        }
     }
     // root is always invalid (SMB-012); names the admin made invalid, in
     // [global] or on the share, are kept beside it rather than overridden.

@@ -1,21 +1,31 @@
 //! sshd_config.
 //!
-//! sshd keeps the *first* value of a keyword. nasguard's lines come first,
-//! then the auxiliary options (which validation keeps off nasguard's
-//! keywords), then `Match` blocks, which must be last. A hardened default
-//! (`HARDENED_DEFAULTS`) is written only when no option sets the keyword, so
-//! the admin's option is the one sshd uses.
+//! sshd keeps the *first* value of a keyword. nasguard's lines come first:
+//! the fields as the sshd table spells them (`keywords::sshd::SSHD`), then
+//! the deployment's; then the auxiliary options (which validation keeps off
+//! nasguard's keywords), then `Match` blocks, which must be last. A hardened
+//! default (`keywords::sshd::HARDENED`) is written only when no option sets
+//! the keyword, so the admin's option is the one sshd uses.
 
-use crate::{Layout, Writer, yes};
+use crate::{Layout, Writer};
 use nasguard_model::Config;
-use nasguard_model::ssh::{HARDENED_DEFAULTS, parse_options};
+use nasguard_model::keywords::sshd::{HARDENED, SSHD};
+use nasguard_model::ssh::parse_options;
 use nasguard_model::ssh_keywords::check_option;
 
-pub fn render(cfg: &Config, layout: &Layout, revision: i64) -> String {
+pub fn render(cfg: &Config, layout: &Layout) -> String {
+    let mut w = Writer::new('#', "nasguard config set ssh ...");
+    // A sandbox listens on a port of its own.
+    let mut fields = cfg.ssh.clone();
+    if layout.is_sandbox() {
+        fields.tcpport = layout.ports.ssh;
+    }
+    for row in SSHD.rows {
+        for (keyword, value) in row.rendered(&fields) {
+            w.line(&format!("{keyword} {value}"));
+        }
+    }
     let s = &cfg.ssh;
-    let mut w = Writer::new('#', revision, "nasguard config set ssh ...");
-    let port = if layout.is_sandbox() { layout.ports.ssh } else { s.tcpport };
-    w.line(&format!("Port {port}"));
     let listen: Vec<String> = if layout.is_sandbox() {
         vec![layout.bind.to_string()]
     } else {
@@ -39,18 +49,7 @@ pub fn render(cfg: &Config, layout: &Layout, revision: i64) -> String {
         w.line("AuthorizedKeysFile .ssh/authorized_keys");
         w.line("UsePAM yes");
     }
-    w.line(&format!("PermitRootLogin {}", yes(s.rootlogin)));
-    w.line(&format!("PasswordAuthentication {}", yes(s.passwordauth)));
-    w.line(&format!("KbdInteractiveAuthentication {}", yes(s.passwordauth)));
     w.line("PubkeyAuthentication yes");
-    w.line(&format!("AllowTcpForwarding {}", yes(s.tcpfwd)));
-    w.line(&format!("Compression {}", if s.compression { "delayed" } else { "no" }));
-    w.line(&format!("Ciphers {}", s.effective_ciphers().join(",")));
-    w.line(&format!("MACs {}", s.macs.join(",")));
-    w.line(&format!("KexAlgorithms {}", s.kex_algorithms.join(",")));
-    w.line(&format!("HostKeyAlgorithms {}", s.hostkey_algorithms.join(",")));
-    w.line(&format!("GSSAPIAuthentication {}", yes(s.kerberosauth)));
-    w.line(&format!("KerberosAuthentication {}", yes(s.kerberosauth)));
     let level = if s.sftp_log_level.is_empty() { "ERROR" } else { &s.sftp_log_level };
     let facility = if s.sftp_log_facility.is_empty() { "AUTH" } else { &s.sftp_log_facility };
     w.line(&format!("Subsystem sftp internal-sftp -l {level} -f {facility}"));
@@ -58,9 +57,9 @@ pub fn render(cfg: &Config, layout: &Layout, revision: i64) -> String {
     w.line("PrintMotd no");
     w.line("VersionAddendum none");
     let (options, _) = parse_options(&s.options);
-    for (keyword, value) in HARDENED_DEFAULTS {
-        if !options.iter().any(|o| o.keyword.eq_ignore_ascii_case(keyword)) {
-            w.line(&format!("{keyword} {value}"));
+    for h in HARDENED {
+        if !options.iter().any(|o| o.keyword.eq_ignore_ascii_case(h.keyword)) {
+            w.line(&format!("{} {}", h.keyword, h.nasguard));
         }
     }
     if !options.is_empty() {

@@ -13,9 +13,9 @@ use nasguard_model::iscsi::AuthMethod;
 /// An address no initiator connects from (the limited broadcast address).
 pub const UNMATCHABLE: &str = "255.255.255.255";
 
-pub fn render(cfg: &Config, revision: i64) -> String {
+pub fn render(cfg: &Config) -> String {
     let c = &cfg.iscsi;
-    let mut w = Writer::new('#', revision, "nasguard iscsi ...");
+    let mut w = Writer::new('#', "nasguard iscsi ...");
     w.line("default-driver iscsi");
     let discovery: Vec<(AuthMethod, u32)> = c
         .portals

@@ -152,7 +152,7 @@ fn sshd_run_by_nasguard_never_runs_a_command_or_shows_a_file_before_login() {
     std::fs::write(
         etc.join("ssh/sshd_config"),
         format!(
-            "Port 22\nPermitRootLogin no\nPasswordAuthentication no\nBanner {}\nAuthorizedKeysCommand /usr/bin/touch {}\nAuthorizedKeysCommandUser root\n",
+            "Port 22\nPermitRootLogin no\nPasswordAuthentication no\nBanner {}\nAuthorizedKeysCommand /usr/bin/touch {}\nAuthorizedKeysCommandUser root\nSetEnv LD_PRELOAD=/tmp/evil.so\n",
             secret.display(),
             marker.display()
         ),
@@ -163,17 +163,20 @@ fn sshd_run_by_nasguard_never_runs_a_command_or_shows_a_file_before_login() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     let v: Value = serde_json::from_str(&o.stdout).unwrap();
     let ssh018: Vec<&Value> = v["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "SSH-018").collect();
-    assert_eq!(ssh018.len(), 3, "{v:#}");
+    // (SetEnv accumulates, so the parser keeps it apart: it must count too.)
+    assert_eq!(ssh018.len(), 4, "{v:#}");
     assert!(ssh018.iter().all(|f| f["location"]["line"].as_u64().unwrap() >= 4), "{v:#}");
     // ...the import leaves them behind, naming them...
     let imported = s.ok(&["import", "--from", etc.to_str().unwrap()]);
     assert!(imported.contains("not imported") && imported.contains("banner"), "{imported}");
-    assert!(imported.contains("authorizedkeyscommand"), "{imported}");
+    assert!(imported.contains("authorizedkeyscommand") && imported.contains("setenv"), "{imported}");
     // ...and the sshd nasguard runs has neither.
     s.ok(&["apply"]);
     let conf = std::fs::read_to_string(s.state().join("etc/sshd_config")).unwrap();
     assert!(
-        !conf.to_lowercase().contains("banner /") && !conf.to_lowercase().contains("authorizedkeyscommand"),
+        !conf.to_lowercase().contains("banner /")
+            && !conf.to_lowercase().contains("authorizedkeyscommand")
+            && !conf.to_lowercase().contains("ld_preload"),
         "{conf}"
     );
     s.ok(&["service", "start", "ssh"]);

@@ -10,72 +10,22 @@ use crate::{Loc, exports, ganesha, smb, sshd, tgt};
 use nasguard_model::iscsi::{
     Auth, AuthMethod, Extent, ExtentType, InitiatorGroup, Portal, PortalListen, Target, TargetExtent, TargetGroup,
 };
-use nasguard_model::nfs::{NfsProtocol, NfsSecurity, NfsShare};
-use nasguard_model::smb::{MinProtocol, ServerSigning, SmbEncryption, SmbPurpose, SmbShare};
+use nasguard_model::keywords::nfs::{
+    EXPORTS_ACCESS, EXPORTS_SQUASH, GANESHA_ACCESS, GANESHA_SQUASH, PROTOCOLS, SECURITY, Squash, read_list,
+};
+use nasguard_model::keywords::smb::{RAW_JUDGED, SMB_GLOBAL, SMB_SHARE, samba_bool};
+use nasguard_model::keywords::sshd::{HARDENED, INTERACTIONS, SSHD};
+use nasguard_model::keywords::{How, Meaning, meaning};
+use nasguard_model::nfs::NfsShare;
+use nasguard_model::smb::{SmbPurpose, SmbShare};
 use nasguard_model::ssh_keywords::Keyword;
 use nasguard_model::{Config, Secret};
 use std::collections::BTreeMap;
 
-/// OpenSSH 9.2p1 (Debian 12) defaults of the keywords the rules judge, as
-/// `sshd -T` prints them for an empty config.
-pub const SSHD_DEFAULTS: &[(&str, &str)] = &[
-    ("port", "22"),
-    ("permitrootlogin", "without-password"),
-    ("passwordauthentication", "yes"),
-    ("kbdinteractiveauthentication", "yes"),
-    ("allowtcpforwarding", "yes"),
-    ("disableforwarding", "no"),
-    ("compression", "yes"),
-    (
-        "ciphers",
-        "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com",
-    ),
-    (
-        "macs",
-        "umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1",
-    ),
-    (
-        "kexalgorithms",
-        "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256",
-    ),
-    (
-        "hostkeyalgorithms",
-        "ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com,ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256",
-    ),
-    ("permitemptypasswords", "no"),
-    ("x11forwarding", "no"),
-    ("allowagentforwarding", "yes"),
-    ("permittunnel", "no"),
-    ("gatewayports", "no"),
-    ("maxauthtries", "6"),
-    ("logingracetime", "120"),
-    ("clientaliveinterval", "0"),
-    ("clientalivecountmax", "3"),
-    ("permituserenvironment", "no"),
-    ("ignorerhosts", "yes"),
-    ("hostbasedauthentication", "no"),
-    ("maxstartups", "10:30:100"),
-    ("gssapiauthentication", "no"),
-    ("kerberosauthentication", "no"),
-];
-
-/// Samba 4.17 defaults of the parameters the rules judge (`testparm -sv`).
-pub const SAMBA_DEFAULTS: &[(&str, &str)] = &[
-    ("server min protocol", "SMB2_02"),
-    ("server signing", "default"),
-    ("ntlm auth", "ntlmv2-only"),
-    ("lanman auth", "no"),
-    ("map to guest", "Never"),
-    ("restrict anonymous", "0"),
-    ("server smb encrypt", "default"),
-    ("client signing", "default"),
-    ("local master", "yes"),
-    ("server multi channel support", "yes"),
-];
-
 /// Samba parameters judged from their raw value (rules SMB-003, -009, -010,
-/// -013): imported as auxiliary lines with their effective value.
-pub const SMB_RAW_JUDGED: [&str; 4] = ["lanman auth", "map to guest", "restrict anonymous", "client signing"];
+/// -013): imported as auxiliary lines with their effective value. Their
+/// defaults are in `keywords::smb::RAW_JUDGED`.
+pub const SMB_RAW_JUDGED: [&str; 4] = [RAW_JUDGED[0].0, RAW_JUDGED[1].0, RAW_JUDGED[2].0, RAW_JUDGED[3].0];
 
 /// The result of an import.
 #[derive(Debug, Clone, Default)]
@@ -108,103 +58,66 @@ impl Imported {
     }
 }
 
+/// A Samba boolean that reads as true.
 fn yes(v: &str) -> bool {
-    matches!(v.to_lowercase().as_str(), "yes" | "true" | "1" | "on")
-}
-
-fn default_of<'a>(table: &'a [(&str, &str)], key: &str) -> &'a str {
-    table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v).unwrap_or("")
-}
-
-/// OpenSSH list syntax over the default list; unknown names are kept so
-/// the audit can still see them.
-fn ssh_list(default: &str, spec: &str) -> Vec<String> {
-    let current: Vec<String> = default.split(',').map(String::from).collect();
-    let (op, body) = match spec.chars().next() {
-        Some(c @ ('+' | '-' | '^')) => (c, spec.get(c.len_utf8()..).unwrap_or_default()),
-        _ => ('=', spec),
-    };
-    let names: Vec<String> = body.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-    let mut out: Vec<String> = match op {
-        '+' => current.into_iter().chain(names).collect(),
-        '-' => current.into_iter().filter(|c| !names.contains(c)).collect(),
-        '^' => names.iter().cloned().chain(current.into_iter().filter(|c| !names.contains(c))).collect(),
-        _ => names,
-    };
-    let mut seen = std::collections::HashSet::new();
-    out.retain(|n| seen.insert(n.clone()));
-    out
+    samba_bool(v) == Some(true)
 }
 
 /// sshd_config -> `Config::ssh`.
 pub fn import_sshd(conf: &sshd::SshdConf, into: &mut Imported) {
+    // The first value of a keyword, wherever the parser keeps it
+    // (accumulating keywords such as Port are in `repeated`).
+    let first = |k: &str| -> Option<&sshd::Param> {
+        let k = k.to_lowercase();
+        conf.global.get(&k).or_else(|| conf.repeated.get(&k).and_then(|v| v.first()))
+    };
     let get = |k: &str| -> (String, Option<Loc>) {
-        match conf.global.get(k) {
+        match first(k) {
             Some(p) => (p.value.clone(), Some(p.loc.clone())),
-            None => (default_of(SSHD_DEFAULTS, k).to_string(), None),
+            None => (nasguard_model::keywords::sshd::sshd_default(k).unwrap_or_default().to_string(), None),
         }
     };
     let s = &mut into.config.ssh;
     let mut locs: Vec<(&str, Loc)> = vec![];
-    let mut track = |field: &'static str, loc: Option<Loc>| {
-        if let Some(l) = loc {
-            locs.push((field, l));
+    let mut notes: Vec<(Loc, String)> = vec![];
+    // The fields, as the sshd table maps them (absent: sshd's default).
+    for row in SSHD.rows {
+        let p = std::iter::once(&row.keyword).chain(row.synonyms).find_map(|k| first(k));
+        if let Some(note) = row.import(SSHD.daemon, s, p.map(|p| p.value.as_str()))
+            && let Some(p) = p
+        {
+            notes.push((p.loc.clone(), note));
         }
-    };
-    if let Some(p) = conf.repeated.get("port").and_then(|v| v.first()) {
-        s.tcpport = p.value.parse().unwrap_or(22);
-        track("tcpport", Some(p.loc.clone()));
-    } else {
-        s.tcpport = 22;
+        if let Some(p) = p {
+            locs.push((row.field, p.loc.clone()));
+        }
+    }
+    // Keywords that change what sshd does with a field (DisableForwarding).
+    for i in INTERACTIONS {
+        let (v, l) = get(i.keyword);
+        if let Some(row) = SSHD.field(i.field)
+            && i.when.iter().any(|w| w.eq_ignore_ascii_case(&v))
+        {
+            let _ = row.value.read(s, i.then, How::Import { base: row.daemon_default().unwrap_or_default() });
+            if let Some(l) = l {
+                locs.push((row.field, l));
+            }
+        }
     }
     s.bindip = conf
         .repeated
         .get("listenaddress")
         .map(|v| v.iter().filter_map(|p| p.value.split(':').next().and_then(|a| a.parse().ok())).collect())
         .unwrap_or_default();
-    let (v, l) = get("permitrootlogin");
-    s.rootlogin = v.eq_ignore_ascii_case("yes");
-    track("rootlogin", l);
-    let (v, l) = get("passwordauthentication");
-    s.passwordauth = yes(&v);
-    track("passwordauth", l);
-    let (v, l) = get("allowtcpforwarding");
-    let (dis, _) = get("disableforwarding");
-    s.tcpfwd = !v.eq_ignore_ascii_case("no") && !yes(&dis);
-    track("tcpfwd", l);
-    let (v, l) = get("compression");
-    s.compression = yes(&v) || v.eq_ignore_ascii_case("delayed");
-    track("compression", l);
-    let (v, l) = get("kerberosauthentication");
-    let (g, _) = get("gssapiauthentication");
-    s.kerberosauth = yes(&v) || yes(&g);
-    track("kerberosauth", l);
     s.weak_ciphers = vec![];
-    for (field, key) in [
-        ("ciphers", "ciphers"),
-        ("macs", "macs"),
-        ("kex_algorithms", "kexalgorithms"),
-        ("hostkey_algorithms", "hostkeyalgorithms"),
-    ] {
-        let (v, l) = get(key);
-        let list = ssh_list(default_of(SSHD_DEFAULTS, key), &v);
-        match field {
-            "ciphers" => s.ciphers = list,
-            "macs" => s.macs = list,
-            "kex_algorithms" => s.kex_algorithms = list,
-            _ => s.hostkey_algorithms = list,
-        }
-        track(field, l);
-    }
-    let mut notes: Vec<(Loc, String)> = vec![];
     // Effective values of the hardened keywords become explicit options,
     // so the rules judge sshd's default rather than nasguard's.
     let mut options = vec![];
-    for (kw, _) in nasguard_model::ssh::HARDENED_DEFAULTS {
-        let (v, l) = get(&kw.to_lowercase());
-        options.push(format!("{kw} {v}"));
+    for h in HARDENED {
+        let (v, l) = get(h.keyword);
+        options.push(format!("{} {v}", h.keyword));
         if let Some(l) = l {
-            locs.push((kw, l));
+            locs.push((h.keyword, l));
         }
     }
     // Every other keyword sshd knows and nasguard does not own is kept as an
@@ -212,23 +125,38 @@ pub fn import_sshd(conf: &sshd::SshdConf, into: &mut Imported) {
     // it: the audit judges what sshd does (SSH-018 reports the dangerous
     // ones), and `import` keeps only what validation accepts, naming the rest.
     let mut option_locs: Vec<(String, Loc)> = vec![];
-    let repeated_values = |kw: &str| -> Vec<&sshd::Param> {
-        match conf.repeated.get(kw) {
-            Some(all) if nasguard_model::ssh_keywords::REPEATABLE.contains(&kw) => all.iter().collect(),
-            _ => conf.global.get(kw).into_iter().collect(),
-        }
-    };
-    for kw in conf.global.keys() {
-        if SSHD_DEFAULTS.iter().any(|(k, _)| k == kw) {
+    let mut keywords: Vec<&String> = conf.global.keys().chain(conf.repeated.keys()).collect();
+    keywords.sort();
+    keywords.dedup();
+    for kw in keywords {
+        // ListenAddress became `bindip` above.
+        if nasguard_model::keywords::sshd::judged(kw) || kw == "listenaddress" {
             continue;
         }
-        for p in repeated_values(kw) {
-            match nasguard_model::ssh_keywords::keyword(kw) {
-                None => notes.push((p.loc.clone(), format!("{kw} {} (not an sshd keyword nasguard knows)", p.value))),
-                Some(Keyword::Owned(by)) => {
-                    notes.push((p.loc.clone(), format!("{kw} {} (managed by nasguard: {by})", p.value)))
+        let values: Vec<&sshd::Param> = match conf.repeated.get(kw) {
+            Some(all) => all.iter().collect(),
+            None => conf.global.get(kw).into_iter().collect(),
+        };
+        match nasguard_model::ssh_keywords::keyword(kw) {
+            None => {
+                for p in values {
+                    notes.push((p.loc.clone(), format!("{kw} {} (not an sshd keyword nasguard knows)", p.value)));
                 }
-                Some(_) => {
+            }
+            Some(Keyword::Owned(by)) => {
+                for p in values {
+                    notes.push((p.loc.clone(), format!("{kw} {} (managed by nasguard: {by})", p.value)));
+                }
+            }
+            Some(_) if values.len() > 1 && !nasguard_model::ssh_keywords::REPEATABLE.contains(&kw.as_str()) => {
+                // Lines that add to one list (AllowUsers a / AllowUsers b):
+                // one option, as sshd reads them.
+                let joined: Vec<&str> = values.iter().map(|p| p.value.as_str()).collect();
+                options.push(format!("{kw} {}", joined.join(" ")));
+                option_locs.extend(values.first().map(|p| (kw.clone(), p.loc.clone())));
+            }
+            Some(_) => {
+                for p in values {
                     options.push(format!("{kw} {}", p.value));
                     option_locs.push((kw.clone(), p.loc.clone()));
                 }
@@ -245,25 +173,25 @@ pub fn import_sshd(conf: &sshd::SshdConf, into: &mut Imported) {
         }
     }
     s.options = options.join("\n");
-    // Match blocks: the audit takes the worst case of what they loosen.
+    // Match blocks: the audit takes the worst case of what they loosen
+    // (the rows that say which value is the worst).
     for m in &conf.matches {
         for (kw, p) in &m.params {
-            let loosens = match kw.as_str() {
-                "permitrootlogin" if p.value.eq_ignore_ascii_case("yes") => Some("rootlogin"),
-                "passwordauthentication" if yes(&p.value) => Some("passwordauth"),
-                "allowtcpforwarding" if !p.value.eq_ignore_ascii_case("no") => Some("tcpfwd"),
-                _ => None,
-            };
-            match loosens {
-                Some("rootlogin") => s.rootlogin = true,
-                Some("passwordauth") => s.passwordauth = true,
-                Some(_) => s.tcpfwd = true,
-                None => {}
-            }
-            if let Some(f) = loosens {
-                locs.push((f, p.loc.clone()));
-            } else {
-                notes.push((p.loc.clone(), format!("{kw} {} inside Match {} (not imported)", p.value, m.criteria)));
+            let loosened = SSHD.row(kw).and_then(|row| {
+                let worst = row.match_worst?;
+                let mut probe = s.clone();
+                let how = How::Import { base: row.daemon_default().unwrap_or_default() };
+                row.value.read(&mut probe, &p.value, how).ok()?;
+                (row.value.shown(&probe) == worst).then_some((row.field, probe))
+            });
+            match loosened {
+                Some((field, probe)) => {
+                    *s = probe;
+                    locs.push((field, p.loc.clone()));
+                }
+                None => {
+                    notes.push((p.loc.clone(), format!("{kw} {} inside Match {} (not imported)", p.value, m.criteria)))
+                }
             }
         }
     }
@@ -279,70 +207,23 @@ pub fn import_sshd(conf: &sshd::SshdConf, into: &mut Imported) {
     }
 }
 
-fn min_protocol(v: &str) -> MinProtocol {
-    let v = v.to_uppercase();
-    if v.starts_with("SMB3") {
-        MinProtocol::Smb3
-    } else if v.starts_with("SMB2") {
-        MinProtocol::Smb2
-    } else {
-        MinProtocol::Smb1
-    }
-}
-
 /// smb.conf -> `Config::smb` and `smb_shares`.
 pub fn import_smb(conf: &smb::SmbConf, into: &mut Imported) {
-    let get = |k: &str| -> (String, Option<Loc>) {
-        match conf.global(k) {
-            Some(p) => (p.value.clone(), Some(p.loc.clone())),
-            None => (default_of(SAMBA_DEFAULTS, k).to_string(), None),
-        }
-    };
     let mut locs: Vec<(String, Loc)> = vec![];
+    let mut notes: Vec<(Loc, String)> = vec![];
     let svc = &mut into.config.smb;
-    let mut owned: Vec<&str> = vec![];
-    let mut field = |samba: &'static str, model: &'static str, locs: &mut Vec<(String, Loc)>| -> String {
-        let (v, l) = get(samba);
-        if let Some(l) = l {
-            locs.push((model.to_string(), l));
+    // The fields, as the Samba table maps them (absent: Samba's default).
+    // The parser has resolved synonyms already.
+    for row in SMB_GLOBAL.rows {
+        let p = conf.global(row.keyword);
+        if let Some(note) = row.import(SMB_GLOBAL.daemon, svc, p.map(|p| p.value.as_str()))
+            && let Some(p) = p
+        {
+            notes.push((p.loc.clone(), note));
         }
-        owned.push(samba);
-        v
-    };
-    svc.minimum_protocol = min_protocol(&field("server min protocol", "minimum_protocol", &mut locs));
-    let ntlm = field("ntlm auth", "ntlmv1_auth", &mut locs).to_lowercase();
-    svc.ntlmv1_auth = matches!(ntlm.as_str(), "ntlmv1-permitted" | "yes" | "true");
-    let signing = field("server signing", "server_signing", &mut locs).to_lowercase();
-    svc.server_signing = if matches!(signing.as_str(), "mandatory" | "required" | "force" | "forced" | "enforced") {
-        ServerSigning::Mandatory
-    } else {
-        ServerSigning::Default
-    };
-    svc.encryption = match field("server smb encrypt", "encryption", &mut locs).to_lowercase().as_str() {
-        "desired" => SmbEncryption::Desired,
-        "required" | "mandatory" | "forced" => SmbEncryption::Required,
-        "if_required" | "auto" | "yes" | "true" => SmbEncryption::Negotiate,
-        _ => SmbEncryption::Default,
-    };
-    svc.localmaster = yes(&field("local master", "localmaster", &mut locs));
-    svc.multichannel = yes(&field("server multi channel support", "multichannel", &mut locs));
-    for (samba, model) in [
-        ("workgroup", "workgroup"),
-        ("netbios name", "netbiosname"),
-        ("server string", "description"),
-        ("guest account", "guest"),
-    ] {
-        if let Some(p) = conf.global(samba) {
-            let v = p.value.clone();
-            match model {
-                "workgroup" => svc.workgroup = v,
-                "netbiosname" => svc.netbiosname = v,
-                "description" => svc.description = v,
-                _ => svc.guest = v,
-            }
-            locs.push((model.to_string(), p.loc.clone()));
+        if let Some(p) = p {
+            locs.push((row.field.to_string(), p.loc.clone()));
         }
-        owned.push(samba);
     }
     let vfs = conf.global("vfs objects").map(|p| p.value.clone()).unwrap_or_default();
     svc.aapl_extensions =
@@ -354,11 +235,13 @@ pub fn import_smb(conf: &smb::SmbConf, into: &mut Imported) {
     // Raw-judged parameters with their effective value, then every other
     // global line the model accepts as auxiliary.
     let mut aux = vec![];
-    for key in SMB_RAW_JUDGED {
-        let (v, l) = get(key);
-        aux.push(format!("{key} = {v}"));
-        if let Some(l) = l {
-            locs.push((key.to_string(), l));
+    for (key, default) in RAW_JUDGED {
+        match conf.global(key) {
+            Some(p) => {
+                aux.push(format!("{key} = {}", p.value));
+                locs.push((key.to_string(), p.loc.clone()));
+            }
+            None => aux.push(format!("{key} = {default}")),
         }
     }
     // Every other global line is kept with its value, accepted by nasguard
@@ -366,7 +249,7 @@ pub fn import_smb(conf: &smb::SmbConf, into: &mut Imported) {
     // `admin users`...), and `import` keeps only what validation accepts,
     // naming the rest.
     for (key, p) in &conf.global.params {
-        if owned.contains(&key.as_str()) || SMB_RAW_JUDGED.contains(&key.as_str()) {
+        if SMB_GLOBAL.row(key).is_some() || SMB_RAW_JUDGED.contains(&key.as_str()) {
             continue;
         }
         aux.push(format!("{key} = {}", p.value));
@@ -375,6 +258,9 @@ pub fn import_smb(conf: &smb::SmbConf, into: &mut Imported) {
     into.config.smb.smb_options = aux.join("\n");
     for (f, l) in locs {
         into.at("smb", &f, &l);
+    }
+    for (l, m) in notes {
+        into.note(&l, m);
     }
     for sec in &conf.shares {
         let p = |k: &str| sec.params.get(k);
@@ -388,23 +274,10 @@ pub fn import_smb(conf: &smb::SmbConf, into: &mut Imported) {
             }
             continue;
         }
-        let share = SmbShare {
+        let mut share = SmbShare {
             id: into.config.smb_shares.len() as u32 + 1,
             name: sec.name.clone(),
-            path: p("path").map(|v| v.value.clone()).unwrap_or_default(),
             purpose: SmbPurpose::NoPreset,
-            enabled: p("available").is_none_or(|v| yes(&v.value)),
-            comment: p("comment").map(|v| v.value.clone()).unwrap_or_default(),
-            readonly: p("read only").is_none_or(|v| yes(&v.value)),
-            browsable: p("browseable").is_none_or(|v| yes(&v.value)),
-            guestok: p("guest ok").is_some_and(|v| yes(&v.value)),
-            abe: p("access based share enum").is_some_and(|v| yes(&v.value)),
-            hostsallow: p("hosts allow")
-                .map(|v| v.value.split([' ', ',']).filter(|s| !s.is_empty()).map(String::from).collect())
-                .unwrap_or_default(),
-            hostsdeny: p("hosts deny")
-                .map(|v| v.value.split([' ', ',']).filter(|s| !s.is_empty()).map(String::from).collect())
-                .unwrap_or_default(),
             auxsmbconf: share_aux(sec, conf),
             ..Default::default()
         };
@@ -412,28 +285,24 @@ pub fn import_smb(conf: &smb::SmbConf, into: &mut Imported) {
         if let Some(l) = &sec.loc {
             into.at(&object, "", l);
         }
-        if let Some(v) = p("guest ok") {
-            into.at(&object, "guestok", &v.loc);
+        // The fields, as the Samba table maps them (absent: Samba's default).
+        for row in SMB_SHARE.rows {
+            let written = p(row.keyword);
+            if let Some(note) = row.import(SMB_SHARE.daemon, &mut share, written.map(|p| p.value.as_str()))
+                && let Some(w) = written
+            {
+                into.note(&w.loc, format!("[{}] {note}", sec.name));
+            }
+            if let Some(w) = written {
+                into.at(&object, row.field, &w.loc);
+            }
         }
-        for (k, v) in sec.params.iter().filter(|(k, _)| !SHARE_FIELDS.contains(&k.as_str())) {
+        for (k, v) in sec.params.iter().filter(|(k, _)| SMB_SHARE.row(k).is_none()) {
             into.at(&object, k, &v.loc);
         }
         into.config.smb_shares.push(share);
     }
 }
-
-/// Share parameters that become share fields on import.
-const SHARE_FIELDS: [&str; 9] = [
-    "path",
-    "available",
-    "comment",
-    "read only",
-    "browseable",
-    "guest ok",
-    "access based share enum",
-    "hosts allow",
-    "hosts deny",
-];
 
 /// A share's other lines with their values, whether nasguard accepts them
 /// or not (see the global lines), plus its effective `invalid users` (the
@@ -442,7 +311,7 @@ fn share_aux(sec: &smb::Section, conf: &smb::SmbConf) -> String {
     let mut lines: Vec<String> = sec
         .params
         .iter()
-        .filter(|(k, _)| !SHARE_FIELDS.contains(&k.as_str()) && k.as_str() != "invalid users")
+        .filter(|(k, _)| SMB_SHARE.row(k).is_none() && k.as_str() != "invalid users")
         .map(|(k, v)| format!("{k} = {}", v.value))
         .collect();
     let invalid = sec.params.get("invalid users").or_else(|| conf.global("invalid users"));
@@ -486,29 +355,24 @@ pub fn import_exports(e: &exports::Exports, into: &mut Imported) {
         for c in &x.clients {
             add_client(&mut share, &c.host);
             for o in &c.options {
+                // The most permissive client decides (one set per share).
+                if meaning(EXPORTS_ACCESS, o) == Some(Meaning::Exact(false)) {
+                    share.ro = false;
+                }
+                if meaning(EXPORTS_SQUASH, o) == Some(Meaning::Exact(Squash::NoRoot)) {
+                    share.maproot_user = Some("root".into());
+                }
                 match o.as_str() {
-                    "rw" => share.ro = false,
-                    "no_root_squash" => share.maproot_user = Some("root".into()),
                     "insecure" => {
                         into.config.nfs.allow_nonroot = true;
                         into.at("nfs", "allow_nonroot", &x.loc);
                     }
                     "anonuid=0" => share.mapall_user = Some("root".into()),
-                    o if o.starts_with("sec=") => {
-                        share.security = o
-                            .strip_prefix("sec=")
-                            .unwrap_or_default()
-                            .split(':')
-                            .filter_map(|s| match s {
-                                "sys" => Some(NfsSecurity::Sys),
-                                "krb5" => Some(NfsSecurity::Krb5),
-                                "krb5i" => Some(NfsSecurity::Krb5i),
-                                "krb5p" => Some(NfsSecurity::Krb5p),
-                                _ => None,
-                            })
-                            .collect()
+                    o => {
+                        if let Some(flavours) = o.strip_prefix("sec=") {
+                            share.security = read_list(SECURITY, flavours.split(':'));
+                        }
                     }
-                    _ => {}
                 }
             }
         }
@@ -523,14 +387,7 @@ pub fn import_exports(e: &exports::Exports, into: &mut Imported) {
 pub fn import_ganesha(top: &ganesha::Block, into: &mut Imported) {
     if let Some(core) = top.children("NFS_CORE_PARAM").next() {
         if let Some(p) = core.get("Protocols") {
-            let mut protos = vec![];
-            for v in p.split(',').map(str::trim) {
-                match v {
-                    "3" | "NFS3" | "NFSV3" | "V3" => protos.push(NfsProtocol::Nfsv3),
-                    "4" | "NFS4" | "NFSV4" | "V4" => protos.push(NfsProtocol::Nfsv4),
-                    _ => {}
-                }
-            }
+            let protos = read_list(PROTOCOLS, p.split(','));
             if !protos.is_empty() {
                 into.config.nfs.protocols = protos;
             }
@@ -543,7 +400,7 @@ pub fn import_ganesha(top: &ganesha::Block, into: &mut Imported) {
         let loc = e.loc.clone().unwrap_or(Loc { file: "ganesha.conf".into(), line: 0 });
         let path = e.get("Path").unwrap_or("").to_string();
         let mut share = NfsShare { path, ro: true, ..Default::default() };
-        let rw = |v: Option<&str>| v.is_some_and(|a| a.eq_ignore_ascii_case("RW"));
+        let rw = |v: Option<&str>| v.and_then(|a| meaning(GANESHA_ACCESS, a)) == Some(Meaning::Exact(false));
         let mut clients = 0;
         for c in e.children("CLIENT") {
             for host in c.get("Clients").unwrap_or("").split(',').map(str::trim).filter(|h| !h.is_empty()) {
@@ -561,9 +418,11 @@ pub fn import_ganesha(top: &ganesha::Block, into: &mut Imported) {
         if rw(top_access) {
             share.ro = false;
         }
-        let squash = e.get("Squash").map(str::to_lowercase);
-        if matches!(squash.as_deref(), Some("no_root_squash" | "noidsquash" | "none" | "no_squash")) {
+        if e.get("Squash").and_then(|v| meaning(GANESHA_SQUASH, v)) == Some(Meaning::Exact(Squash::NoRoot)) {
             share.maproot_user = Some("root".into());
+        }
+        if let Some(flavours) = e.get("SecType") {
+            share.security = read_list(SECURITY, flavours.split(','));
         }
         if e.get("PrivilegedPort").is_some_and(|v| v.eq_ignore_ascii_case("false")) {
             into.config.nfs.allow_nonroot = true;

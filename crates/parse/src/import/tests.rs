@@ -1,8 +1,15 @@
 //! Render -> parse -> import gives back the model (round trips), for fixed
-//! and random models.
+//! and random models; and, generated from the keyword tables, every field
+//! of every table round-trips and every value spelling a table lists is
+//! judged the same way by validation (normalise) and import.
 
 use super::*;
-use nasguard_model::smb::SmbShare;
+use nasguard_model::iscsi::Auth;
+use nasguard_model::keywords::nfs::write_list;
+use nasguard_model::keywords::{Render, Row, Table};
+use nasguard_model::nfs::{NfsProtocol, NfsSecurity};
+use nasguard_model::smb::{MinProtocol, ServerSigning, SmbShare};
+use nasguard_model::ssh::SshService;
 use nasguard_render::{Ids, Layout};
 use proptest::prelude::*;
 use std::path::Path;
@@ -13,13 +20,13 @@ fn layout() -> Layout {
 
 fn round_trip(cfg: &Config) -> Imported {
     let mut imported = Imported::default();
-    let smb = crate::smb::parse_text(&nasguard_render::smb::render(cfg, &layout(), 1));
+    let smb = crate::smb::parse_text(&nasguard_render::smb::render(cfg, &layout()));
     import_smb(&smb, &mut imported);
-    let sshd = crate::sshd::parse_text(&nasguard_render::sshd::render(cfg, &layout(), 1));
+    let sshd = crate::sshd::parse_text(&nasguard_render::sshd::render(cfg, &layout()));
     import_sshd(&sshd, &mut imported);
-    let exports = crate::exports::parse_text(&nasguard_render::exports::render(cfg, &Ids::default(), 1).unwrap());
+    let exports = crate::exports::parse_text(&nasguard_render::exports::render(cfg, &Ids::default()).unwrap());
     import_exports(&exports, &mut imported);
-    let tgt = crate::tgt::parse(&nasguard_render::tgt::render(cfg, 1), Path::new("targets.conf"));
+    let tgt = crate::tgt::parse(&nasguard_render::tgt::render(cfg), Path::new("targets.conf"));
     import_tgt(&tgt, &mut imported);
     imported
 }
@@ -105,7 +112,7 @@ fn rendered_configs_import_back() {
 #[test]
 fn ganesha_exports_import_back() {
     let cfg = sample();
-    let text = nasguard_render::ganesha::render(&cfg, &layout(), &Ids::default(), 1).unwrap();
+    let text = nasguard_render::ganesha::render(&cfg, &layout(), &Ids::default()).unwrap();
     let (top, diags) = crate::ganesha::parse(&text, Path::new("ganesha.conf"));
     assert!(diags.is_empty(), "{diags:?}");
     let mut imported = Imported::default();
@@ -189,4 +196,250 @@ proptest! {
         prop_assert_eq!(got.nfs_shares[0].ro, cfg.nfs_shares[0].ro);
         prop_assert_eq!(got.nfs_shares[0].open_to_everyone(), cfg.nfs_shares[0].open_to_everyone());
     }
+}
+
+// ---- Generated from the keyword tables (`nasguard_model::keywords`). ----
+
+/// Sets every row of `table` that the renderer writes from the field alone
+/// to the codec's sample for its seed (an exact spelling, so it must read).
+fn vary<S>(table: &Table<S>, svc: &mut S, seeds: &[u64]) {
+    for (row, seed) in table.rows.iter().zip(seeds) {
+        if matches!(row.render, Render::ByRenderer(_)) {
+            continue;
+        }
+        let spelling = row.value.sample(*seed);
+        let read = row.value.read(svc, &spelling, How::Pasted);
+        assert_eq!(read, Ok(None), "{}: the sample {spelling:?} must be an exact spelling", row.field);
+    }
+}
+
+/// Every row of `table` reads the same from `got` as from `want`, and
+/// renders the same lines.
+fn same<S>(table: &Table<S>, got: &S, want: &S) -> Result<(), TestCaseError> {
+    for row in table.rows {
+        prop_assert_eq!(row.value.shown(got), row.value.shown(want), "{} ({})", row.field, row.keyword);
+        prop_assert_eq!(row.rendered(got), row.rendered(want), "{} ({})", row.field, row.keyword);
+    }
+    Ok(())
+}
+
+fn seeds(n: usize) -> impl Strategy<Value = Vec<u64>> {
+    proptest::collection::vec(any::<u64>(), n)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Every field of the sshd and Samba tables, each set to a random value
+    /// its codec can spell, comes back through render -> parse -> import.
+    #[test]
+    fn every_table_row_round_trips(
+        ssh in seeds(SSHD.rows.len()),
+        global in seeds(SMB_GLOBAL.rows.len()),
+        share in seeds(SMB_SHARE.rows.len()),
+    ) {
+        let mut cfg = Config::default();
+        vary(&SSHD, &mut cfg.ssh, &ssh);
+        vary(&SMB_GLOBAL, &mut cfg.smb, &global);
+        let mut s = SmbShare { id: 1, name: "s".into(), ..Default::default() };
+        vary(&SMB_SHARE, &mut s, &share);
+        cfg.smb_shares.push(s);
+        let got = round_trip(&cfg);
+        same(&SSHD, &got.config.ssh, &cfg.ssh)?;
+        same(&SMB_GLOBAL, &got.config.smb, &cfg.smb)?;
+        same(&SMB_SHARE, &got.config.smb_shares[0], &cfg.smb_shares[0])?;
+        // No field nasguard renders needs a note on the way back.
+        let keywords = SSHD.rows.iter().map(|r| r.keyword)
+            .chain(SMB_GLOBAL.rows.iter().map(|r| r.keyword))
+            .chain(SMB_SHARE.rows.iter().map(|r| r.keyword));
+        for k in keywords {
+            prop_assert!(!got.unmapped.iter().any(|n| n.contains(&format!(": {k} ")) || n.contains(&format!("] {k} "))), "{k}: {:?}", got.unmapped);
+        }
+    }
+
+    /// The NFS vocabularies: every security flavour, protocol set, access
+    /// and squash comes back through exports(5) and ganesha.conf.
+    #[test]
+    fn nfs_words_round_trip(
+        security in proptest::sample::subsequence(
+            nasguard_model::keywords::exact_values(nasguard_model::keywords::nfs::SECURITY)
+                .into_iter().map(|(v, _)| v).collect::<Vec<NfsSecurity>>(), 1..=4),
+        v3 in any::<bool>(),
+        ro in any::<bool>(),
+        no_root_squash in any::<bool>(),
+    ) {
+        let mut cfg = Config::default();
+        cfg.nfs.protocols = if v3 { vec![NfsProtocol::Nfsv3, NfsProtocol::Nfsv4] } else { vec![NfsProtocol::Nfsv4] };
+        cfg.nfs_shares.push(NfsShare {
+            id: 1,
+            path: "/srv/n".into(),
+            networks: vec!["10.0.0.0/8".parse().unwrap()],
+            security: security.clone(),
+            ro,
+            maproot_user: no_root_squash.then(|| "root".to_string()),
+            ..Default::default()
+        });
+        let text = nasguard_render::ganesha::render(&cfg, &layout(), &Ids::default()).unwrap();
+        let (top, _) = crate::ganesha::parse(&text, Path::new("ganesha.conf"));
+        let mut from_ganesha = Imported::default();
+        import_ganesha(&top, &mut from_ganesha);
+        let mut from_exports = Imported::default();
+        let text = nasguard_render::exports::render(&cfg, &Ids::default()).unwrap();
+        import_exports(&crate::exports::parse_text(&text), &mut from_exports);
+        for got in [&from_ganesha.config.nfs_shares[0], &from_exports.config.nfs_shares[0]] {
+            prop_assert_eq!(
+                write_list(nasguard_model::keywords::nfs::SECURITY, &got.security),
+                write_list(nasguard_model::keywords::nfs::SECURITY, &security)
+            );
+            prop_assert_eq!(got.ro, ro);
+            prop_assert_eq!(got.maproot_user.is_some(), no_root_squash);
+        }
+        prop_assert_eq!(&from_ganesha.config.nfs.protocols, &cfg.nfs.protocols);
+    }
+}
+
+/// One hand-written line of `keyword` with `spelling`, for each table.
+fn sshd_line(keyword: &str, spelling: &str) -> Imported {
+    let mut into = Imported::default();
+    import_sshd(&crate::sshd::parse_text(&format!("{keyword} {spelling}\n")), &mut into);
+    into
+}
+
+fn smb_line(keyword: &str, spelling: &str, share: bool) -> Imported {
+    let text = if share {
+        format!("[s]\npath = /srv/s\n{keyword} = {spelling}\n")
+    } else {
+        format!("[global]\n{keyword} = {spelling}\n")
+    };
+    let mut into = Imported::default();
+    import_smb(&crate::smb::parse_text(&text), &mut into);
+    into
+}
+
+/// For every spelling a row lists: an exact one is taken by normalise and
+/// imported as the same value without a note; any other is refused by
+/// normalise with an error naming the field, and imported as the table says
+/// (the nearest value, or the daemon's default) with a note naming the line.
+fn agree<S: Clone + Default>(table: &Table<S>, import: impl Fn(&Row<S>, &str) -> (S, Vec<String>)) {
+    for row in table.rows {
+        for spelling in row.value.spellings() {
+            let (imported, notes) = import(row, spelling);
+            // What import must have done: the row's reading, in import mode,
+            // else the daemon's default.
+            let mut expected = S::default();
+            let how = How::Import { base: row.daemon_default().unwrap_or_default() };
+            if row.value.read(&mut expected, spelling, how).is_err() {
+                let _ = row.value.read(&mut expected, row.daemon_default().unwrap_or_default(), how);
+            }
+            assert_eq!(row.value.shown(&imported), row.value.shown(&expected), "import of {} {spelling}", row.keyword);
+            let exact = row.value.read(&mut S::default(), spelling, How::Pasted).is_ok();
+            let noted = notes.iter().any(|n| n.contains(row.keyword) && n.contains(spelling));
+            assert_eq!(noted, !exact, "import of {} {spelling}: notes {notes:?}", row.keyword);
+            let mut pasted = S::default();
+            match table.paste(&mut pasted, row.keyword, spelling) {
+                Some(Ok(_)) => {
+                    assert!(exact, "{} {spelling}", row.keyword);
+                    assert_eq!(row.value.shown(&pasted), row.value.shown(&imported), "{} {spelling}", row.keyword);
+                }
+                Some(Err(m)) => {
+                    assert!(!exact, "{} {spelling}: {m}", row.keyword);
+                    assert!(m.starts_with(row.field), "{} {spelling}: {m}", row.keyword);
+                }
+                None => assert_eq!(row.pasted, nasguard_model::keywords::Pasted::Refuse),
+            }
+        }
+    }
+}
+
+#[test]
+fn validation_and_import_agree_on_every_listed_spelling() {
+    agree(&SSHD, |row, spelling| {
+        let got = sshd_line(row.keyword, spelling);
+        (got.config.ssh, got.unmapped)
+    });
+    agree(&SMB_GLOBAL, |row, spelling| {
+        let got = smb_line(row.keyword, spelling, false);
+        (got.config.smb, got.unmapped)
+    });
+    agree(&SMB_SHARE, |row, spelling| {
+        let got = smb_line(row.keyword, spelling, true);
+        (got.config.smb_shares.first().cloned().unwrap_or_default(), got.unmapped)
+    });
+}
+
+#[test]
+fn every_samba_protocol_spelling_is_judged_alike_by_validation_and_import() {
+    use nasguard_model::keywords::smb::MIN_PROTOCOL;
+    for (spelling, meaning) in MIN_PROTOCOL {
+        for written in [spelling.to_string(), spelling.to_lowercase()] {
+            let got = smb_line("server min protocol", &written, false);
+            let mut cfg = Config::default();
+            cfg.smb.smb_options = format!("server min protocol = {written}");
+            let notes = cfg.normalize();
+            let valid = cfg.validate();
+            match meaning {
+                Meaning::Exact(v) => {
+                    assert_eq!(got.config.smb.minimum_protocol, *v, "{written}");
+                    assert_eq!(cfg.smb.minimum_protocol, *v, "{written}");
+                    assert!(valid.is_ok() && notes.len() == 1 && got.unmapped.is_empty(), "{written}");
+                }
+                Meaning::Nearest(v, _) => {
+                    assert_eq!(got.config.smb.minimum_protocol, *v, "{written}");
+                    assert_eq!(got.unmapped.len(), 1, "{written}: {:?}", got.unmapped);
+                    let e = valid.unwrap_err();
+                    assert_eq!(e.0[0].field, "smb_options", "{written}");
+                    assert!(e.0[0].message.contains("minimum_protocol"), "{written}: {e}");
+                }
+                Meaning::Refused(_) => {
+                    // Samba would not load the file: judged as its default, SMB2_02.
+                    assert_eq!(got.config.smb.minimum_protocol, MinProtocol::Smb2, "{written}");
+                    assert!(got.unmapped[0].contains("refuses"), "{written}: {:?}", got.unmapped);
+                    assert!(valid.unwrap_err().0[0].message.contains("minimum_protocol"), "{written}");
+                }
+            }
+        }
+    }
+    // SMB2_10 is an SMB2 dialect: never SMB1 (SMB-001) on import.
+    let got = smb_line("min protocol", "SMB2_10", false);
+    assert_eq!(got.config.smb.minimum_protocol, MinProtocol::Smb2);
+    assert!(got.unmapped[0].contains("minimum_protocol=SMB2"), "{:?}", got.unmapped);
+}
+
+#[test]
+fn sshd_keeps_its_interactions_and_match_worst_cases() {
+    let got = sshd_line("DisableForwarding", "yes").config.ssh;
+    assert!(!got.tcpfwd, "DisableForwarding yes turns forwarding off whatever AllowTcpForwarding says");
+    let got = sshd_line("KerberosAuthentication", "yes").config.ssh;
+    assert!(got.kerberosauth);
+    let mut into = Imported::default();
+    let text = "PermitRootLogin no\nAllowTcpForwarding no\nMatch User bob\n  PermitRootLogin yes\n  AllowTcpForwarding local\n  PasswordAuthentication no\n";
+    import_sshd(&crate::sshd::parse_text(text), &mut into);
+    let s: &SshService = &into.config.ssh;
+    assert!(s.rootlogin && s.tcpfwd, "a Match block's loosening counts");
+    assert!(s.passwordauth, "sshd's default (yes) outside the Match block stays");
+    assert!(into.unmapped.iter().any(|n| n.contains("passwordauthentication no inside Match")), "{:?}", into.unmapped);
+    // The list syntax applies to sshd's default on import.
+    let got = sshd_line("Ciphers", "-aes128-ctr,aes192-ctr").config.ssh;
+    assert_eq!(
+        got.ciphers,
+        ["chacha20-poly1305@openssh.com", "aes256-ctr", "aes128-gcm@openssh.com", "aes256-gcm@openssh.com"]
+    );
+    let _ = Auth::default();
+}
+
+#[test]
+fn accumulating_sshd_keywords_are_imported_not_dropped() {
+    // The parser keeps these in `repeated`; import once skipped them silently,
+    // so a top-level SetEnv (SSH-018) never reached the audit.
+    let text = "SetEnv LD_PRELOAD=/tmp/x.so\nAllowUsers bob\nAllowUsers alice\nAcceptEnv LANG\nAcceptEnv LC_*\nSubsystem sftp /usr/lib/openssh/sftp-server\nListenAddress 10.0.0.1\n";
+    let mut into = Imported::default();
+    import_sshd(&crate::sshd::parse_text(text), &mut into);
+    let options: Vec<&str> = into.config.ssh.options.lines().collect();
+    for want in ["setenv LD_PRELOAD=/tmp/x.so", "allowusers bob alice", "acceptenv LANG", "acceptenv LC_*"] {
+        assert!(options.contains(&want), "{want}: {options:?}");
+    }
+    assert!(into.unmapped.iter().any(|n| n.contains("subsystem sftp")), "{:?}", into.unmapped);
+    assert!(!into.unmapped.iter().any(|n| n.contains("listenaddress")), "{:?}", into.unmapped);
+    assert_eq!(into.config.ssh.bindip, vec!["10.0.0.1".parse::<std::net::IpAddr>().unwrap()]);
+    assert_eq!(into.locate("ssh", Some("allowusers")).map(|l| l.line), Some(2));
 }

@@ -146,7 +146,8 @@ pub fn audit_config_dir(etc: &Path, facts: &Facts) -> (Report, Scanned) {
                 };
                 scanned.files.iter().find(|p| p.as_path() == Path::new(main)).map(|p| Loc { file: p.clone(), line: 0 })
             });
-            f.location = loc.map(|l| Location { file: l.file.display().to_string(), line: l.line });
+            f.location =
+                loc.map(|l| Location { file: l.file.display().to_string(), line: l.line, ..Default::default() });
             // A fix changes nasguard's model; these files have none.
             f.fixable = false;
             f

@@ -13,6 +13,7 @@ mod facts;
 mod iscsi;
 mod live;
 pub mod scan;
+mod truenas;
 mod users;
 
 pub use accounts::{MIN_PASSWORD_LEN, SESSION_SECONDS, TOKEN_PREFIX, random_token};
@@ -21,6 +22,7 @@ pub use configdir::{FsFiles, Scanned, audit_config_dir, scan};
 pub use facts::read_facts;
 pub use iscsi::{KINDS as ISCSI_KINDS, WizardInput, WizardResult, parse_size};
 pub use live::{Drift, LiveAudit};
+pub use truenas::{TruenasAudit, audit_truenas, audit_truenas_bytes};
 pub use users::UserInput;
 
 use nasguard_model::fields::Edit;

@@ -227,3 +227,9 @@ pub fn write_tar(db_file: &Path, secret: Option<&[u8]>, out: &Path) -> std::io::
     }
     b.into_inner()?.sync_all()
 }
+
+/// Runs SQL on a fixture database (to make hostile ones: triggers, views,
+/// huge values).
+pub fn exec_sql(path: &Path, sql: &str) -> rusqlite::Result<()> {
+    rusqlite::Connection::open(path)?.execute_batch(sql)
+}

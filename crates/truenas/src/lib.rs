@@ -20,7 +20,7 @@ pub mod read;
 pub mod schema;
 
 pub use map::{DbLoc, MapError, Mapped, SealedAuth, map};
-pub use read::{Backup, Format, ReadError, open};
+pub use read::{Backup, Format, ReadError, open, open_bytes};
 
 use nasguard_model::Service;
 use nasguard_policy::{Finding, Location, find_rule};
@@ -48,6 +48,14 @@ pub enum Error {
 pub fn load(path: &std::path::Path) -> Result<(Backup, Mapped), Error> {
     let backup = open(path)?;
     let mut mapped = map(&backup.db).map_err(|source| Error::Map { path: path.display().to_string(), source })?;
+    mapped.notes.extend(backup.notes.iter().cloned());
+    Ok((backup, mapped))
+}
+
+/// Reads and maps a backup given as bytes (an upload).
+pub fn load_bytes(bytes: &[u8], label: &str) -> Result<(Backup, Mapped), Error> {
+    let backup = open_bytes(bytes, label)?;
+    let mut mapped = map(&backup.db).map_err(|source| Error::Map { path: label.to_string(), source })?;
     mapped.notes.extend(backup.notes.iter().cloned());
     Ok((backup, mapped))
 }

@@ -86,7 +86,8 @@ pub fn open(path: &Path) -> Result<Backup, ReadError> {
     }
     if head.get(257..262) == Some(b"ustar") {
         drop(f);
-        return read_tar(path).map_err(refuse);
+        let f = std::fs::File::open(path).map_err(io)?;
+        return read_tar(f).map_err(refuse);
     }
     if head.starts_with(&[0x1f, 0x8b]) {
         return Err(refuse("a gzip-compressed file: extract the tar first (tar xzf FILE)".into()));
@@ -275,8 +276,43 @@ fn safe_name(name: &[u8]) -> Result<String, String> {
     Ok(s)
 }
 
-fn read_tar(path: &Path) -> Result<Backup, String> {
-    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+/// Reads a backup given as bytes (an upload): the same checks as [`open`],
+/// and nothing touches the disk. `label` names it in errors.
+pub fn open_bytes(bytes: &[u8], label: &str) -> Result<Backup, ReadError> {
+    let refuse = |why: String| ReadError::Refused { path: label.to_string(), why };
+    if bytes.starts_with(SQLITE_MAGIC) {
+        if bytes.len() as u64 > MAX_DB_BYTES {
+            return Err(refuse(format!("the database is larger than {} MiB", MAX_DB_BYTES >> 20)));
+        }
+        let conn = deserialize(bytes).map_err(|e| refuse(format!("cannot open it as SQLite: {e}")))?;
+        let db = read_db(&conn).map_err(refuse)?;
+        return Ok(Backup { format: Format::Sqlite, db, secret: None, notes: vec![] });
+    }
+    if bytes.get(257..262) == Some(b"ustar") {
+        return read_tar(bytes).map_err(refuse);
+    }
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        return Err(refuse("a gzip-compressed file: extract the tar first (tar xzf FILE)".into()));
+    }
+    if bytes.len() < SQLITE_MAGIC.len() {
+        return Err(refuse(format!(
+            "only {} bytes: not a TrueNAS configuration backup (a freenas-v1.db or a tar)",
+            bytes.len()
+        )));
+    }
+    Err(refuse("not a TrueNAS configuration backup: neither an SQLite database (freenas-v1.db) nor a tar".into()))
+}
+
+/// An in-memory, read-only copy of a database image, hardened.
+fn deserialize(bytes: &[u8]) -> rusqlite::Result<Connection> {
+    let mut conn =
+        Connection::open_in_memory_with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.deserialize_read_exact(rusqlite::MAIN_DB, bytes, bytes.len(), true)?;
+    harden(&conn)?;
+    Ok(conn)
+}
+
+fn read_tar(f: impl Read) -> Result<Backup, String> {
     // Never read more than the caps allow, whatever the headers claim.
     let limit = MAX_DB_BYTES + 4096 * (MAX_TAR_MEMBERS as u64 + 1) * 4;
     let mut archive = tar::Archive::new(std::io::BufReader::new(f.take(limit)));

@@ -430,6 +430,9 @@ fn refused(path: &Path) -> String {
         Ok(_) => panic!("{} was read", path.display()),
     };
     assert_eq!(std::fs::read(path).unwrap(), before, "the file changed");
+    // An upload of the same bytes is refused the same way.
+    let from_bytes = load_bytes(&before, &path.display().to_string()).err().map(|e| e.to_string());
+    assert_eq!(from_bytes.as_deref(), Some(e.as_str()));
     e
 }
 

@@ -14,4 +14,5 @@ mod scan;
 mod smb;
 mod ssh;
 mod support;
+mod truenas;
 mod web;

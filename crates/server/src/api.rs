@@ -427,6 +427,26 @@ async fn audit(
     Ok(Json(nasguard_report::to_json(&report)))
 }
 
+/// The largest backup the API accepts (a real `freenas-v1.db` is a few MiB).
+pub const TRUENAS_BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Audits a TrueNAS configuration backup sent as the body: the
+/// `freenas-v1.db` or the tar with the secret seed, as bytes
+/// (`application/octet-stream`). Read in memory, read-only; nothing is
+/// stored. The findings (JSON contract) with `release` and `notes`; each
+/// finding's `location` names the table, column and row.
+#[utoipa::path(post, path = "/audit/truenas", tag = "audit",
+    request_body(content = Vec<u8>, description = "The backup file (freenas-v1.db or tar)", content_type = "application/octet-stream"),
+    responses((status = 200, description = "OK", body = nasguard_ops::TruenasAudit), (status = 401, description = "No or bad credentials", body = ErrorBody), (status = 413, description = "Larger than 64 MiB", body = ErrorBody), (status = 422, description = "Not a backup nasguard can read (the error says why); nothing changed", body = ErrorBody)))]
+async fn audit_truenas(
+    State(st): State<Shared>,
+    c: Caller,
+    body: Bytes,
+) -> ApiResult<Json<nasguard_ops::TruenasAudit>> {
+    let audit = st.run_alone(&c.actor(), move |_| nasguard_ops::audit_truenas_bytes(&body, "freenas-v1.db")).await?;
+    Ok(Json(audit))
+}
+
 #[derive(Deserialize, Serialize, Default, Clone, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct FixRequest {
@@ -596,6 +616,11 @@ pub fn protected() -> OpenApiRouter<Shared> {
         .routes(routes!(users_list, users_set))
         .routes(routes!(users_delete))
         .routes(routes!(openapi_json))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(audit_truenas))
+                .layer(axum::extract::DefaultBodyLimit::max(TRUENAS_BODY_LIMIT)),
+        )
 }
 
 pub fn public() -> OpenApiRouter<Shared> {

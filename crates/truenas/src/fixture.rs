@@ -180,7 +180,8 @@ fn quote(s: &str) -> String {
 /// Writes `db` as an SQLite database at `path` (which must not exist).
 pub fn write_sqlite(db: &Db, path: &Path) -> rusqlite::Result<()> {
     let conn = rusqlite::Connection::open(path)?;
-    conn.execute_batch("PRAGMA journal_mode=DELETE;")?;
+    // Small pages keep fixtures (and fuzz seeds) small.
+    conn.execute_batch("PRAGMA page_size=512; PRAGMA journal_mode=DELETE;")?;
     if let Some(rev) = &db.alembic {
         conn.execute_batch("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);")?;
         conn.execute("INSERT INTO alembic_version VALUES (?1)", [rev])?;

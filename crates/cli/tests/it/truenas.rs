@@ -3,7 +3,7 @@
 //! fixtures; the import then runs the real daemons.
 
 use crate::nfs::{Net, server};
-use crate::support::{Sandbox, client, have};
+use crate::support::{Browser, Sandbox, client, have};
 use nasguard_truenas::db::Value;
 use nasguard_truenas::fixture::{Release, add, minimal, set, write_sqlite, write_tar};
 use serde_json::Value as Json;
@@ -329,4 +329,85 @@ fn an_imported_insecure_backup_exports_its_nfs_share_after_fix() {
     assert!(exports.contains(&path), "{exports}");
     let (rc, ls) = net.client(&net.inside, "nfs-ls", &[&format!("nfs://10.231.0.1{path}")]);
     assert_eq!(rc, 0, "nfs-ls: {ls}");
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+#[test]
+fn the_api_audits_an_uploaded_backup_like_the_cli() {
+    let s = Sandbox::new();
+    s.admin("alice", PASSWORD);
+    let token = s.token("alice");
+    let server = s.serve(18121);
+    let path = reference("freenas-v1-TS-24.04.2.5-insecure.db");
+    let bytes = std::fs::read(&path).unwrap();
+    let post = |body: Vec<u8>, token: &str| {
+        let r = server
+            .http()
+            .post(server.api("/audit/truenas"))
+            .bearer_auth(token)
+            .header("content-type", "application/octet-stream")
+            .body(body)
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.json::<Json>().unwrap_or(Json::Null))
+    };
+    let (status, api) = post(bytes.clone(), &token);
+    assert_eq!(status, 200, "{api}");
+    assert_eq!(api["release"], "24.04 (Dragonfish)");
+    let (_, cli, _) = nasguard(&["audit", "--truenas-config", path.to_str().unwrap(), "--format", "json"]);
+    let cli: Json = serde_json::from_str(&cli).unwrap();
+    let pairs = |v: &Json| -> BTreeSet<(String, String, String)> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let l = &f["location"];
+                (
+                    f["rule"].as_str().unwrap().into(),
+                    f["object"].as_str().unwrap().into(),
+                    format!("{}.{}", l["table"], l["column"]),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(pairs(&api), pairs(&cli));
+    // Not a backup: 422 naming why; no credentials: 401.
+    let (status, err) = post(b"hello".to_vec(), &token);
+    assert_eq!(status, 422, "{err}");
+    assert!(err["error"]["message"].as_str().unwrap().contains("not a TrueNAS configuration backup"), "{err}");
+    let (status, _) = post(bytes, "wrong-token");
+    assert_eq!(status, 401);
+}
+
+#[test]
+fn an_admin_uploads_a_backup_and_sees_its_findings() {
+    let s = Sandbox::new();
+    s.admin("alice", PASSWORD);
+    let server = s.serve(18221);
+    // Plain form posts: the page works with JavaScript off.
+    let Some(b) = Browser::start_with(19521, &["--blink-settings=scriptEnabled=false"]) else { return };
+    b.goto(&format!("{}/login", server.url));
+    b.fill("#username", "alice");
+    b.fill("#password", PASSWORD);
+    b.click("#login");
+    b.wait_text("main h1", "Security dashboard");
+    b.goto(&format!("{}/truenas", server.url));
+    b.attach("#backup", &reference("freenas-v1-TS-25.04.2.6-insecure.db"));
+    b.click("#audit-backup");
+    b.wait_text("#summary", "TrueNAS 25.04 (Fangtooth)");
+    for rule in ["SMB-001", "SSH-001", "NFS-001", "ISCSI-001"] {
+        let row = b.text(&format!("#truenas-findings tr[data-rule='{rule}']"));
+        assert!(row.contains(rule), "{row}");
+    }
+    let row = b.text("#truenas-findings tr[data-rule='SSH-001']");
+    assert!(row.contains("account_bsdusers[root].bsdusr_ssh_password_enabled"), "{row}");
+    b.screenshot("truenas-audit");
+    // A file that is not a backup: the reason, on the same page.
+    let junk = s.path("junk.txt");
+    std::fs::write(&junk, "not a backup").unwrap();
+    b.attach("#backup", &junk);
+    b.click("#audit-backup");
+    b.wait_text("#results .error", "not a TrueNAS configuration backup");
 }

@@ -5,6 +5,7 @@
 
 mod forms;
 mod pages;
+mod truenas;
 
 use crate::auth::{COOKIE, Caller, clear_cookie, session_cookie};
 use crate::error::ApiError;
@@ -34,7 +35,7 @@ pub fn public() -> Router<Shared> {
 }
 
 pub fn protected() -> Router<Shared> {
-    pages::routes().route("/logout", post(logout))
+    pages::routes().merge(truenas::routes()).route("/logout", post(logout))
 }
 
 fn asset(content_type: &'static str, body: &'static [u8]) -> Response {

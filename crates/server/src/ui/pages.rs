@@ -65,7 +65,7 @@ pub struct Page {
 }
 
 impl Page {
-    fn new(c: &Caller, title: impl Into<String>, active: &'static str) -> Page {
+    pub(super) fn new(c: &Caller, title: impl Into<String>, active: &'static str) -> Page {
         Page {
             title: title.into(),
             active,

@@ -19,7 +19,7 @@ pub mod pwenc;
 pub mod read;
 pub mod schema;
 
-pub use map::{DbLoc, MapError, Mapped, SealedAuth, map};
+pub use map::{DbLoc, MapError, Mapped, RowRef, SealedAuth, map};
 pub use read::{Backup, Format, ReadError, open, open_bytes};
 
 use nasguard_model::Service;
@@ -73,9 +73,9 @@ pub fn audit(m: &Mapped, file: &str) -> Vec<Finding> {
                 f.location = Some(Location {
                     file: file.to_string(),
                     line: 0,
-                    table: Some(at.table.clone()),
-                    column: at.column.clone(),
-                    row: at.row.clone(),
+                    table: Some(at.table),
+                    column: at.column,
+                    row: at.row,
                 });
             }
             if f.rule == "SMB-006" {

@@ -50,6 +50,30 @@ impl DbLoc {
     }
 }
 
+/// The row an object (a share) was read from: its columns are found per
+/// rule when a finding needs them, so a big backup costs one entry per row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowRef {
+    pub table: &'static str,
+    pub row: String,
+}
+
+/// The column of a share's row that a rule (or the field it judges) reads.
+fn share_column(table: &str, rule: &str, field: Option<&str>) -> &'static str {
+    match (table, rule, field) {
+        ("sharing_cifs_share", _, Some("guestok")) => "cifs_guestok",
+        ("sharing_cifs_share", _, Some("hostsallow")) => "cifs_hostsallow",
+        ("sharing_cifs_share", "SMB-007", _) => "cifs_purpose",
+        ("sharing_cifs_share", _, _) => "cifs_name",
+        (_, "NFS-001", _) => "nfs_network",
+        (_, "NFS-002", _) => "nfs_maproot_user",
+        (_, "NFS-004", _) => "nfs_ro",
+        (_, "NFS-005", _) => "nfs_mapall_user",
+        (_, "NFS-007", _) => "nfs_security",
+        _ => "nfs_path",
+    }
+}
+
 /// The encrypted CHAP secrets of one credential (TrueNAS pwenc), kept for
 /// an import that has the secret seed. Empty strings stay empty.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -69,6 +93,8 @@ pub struct Mapped {
     /// `(object, key)` -> where: `key` is a model field, a rule ID, or `""`
     /// for the object as a whole.
     pub locations: BTreeMap<(String, String), DbLoc>,
+    /// Share objects -> the row they come from (see [`RowRef`]).
+    pub rows: HashMap<String, RowRef>,
     /// `services_services.srv_enable` per service.
     pub enabled: BTreeMap<Service, bool>,
     /// Shares and targets switched off in the backup (their objects).
@@ -92,9 +118,18 @@ impl Mapped {
     }
 
     /// Where a finding of `rule` (judging `field`) on `object` comes from.
-    pub fn locate(&self, rule: &str, field: Option<&str>, object: &str) -> Option<&DbLoc> {
-        let get = |k: &str| self.locations.get(&(object.to_string(), k.to_string()));
-        get(rule).or_else(|| field.and_then(get)).or_else(|| get(""))
+    pub fn locate(&self, rule: &str, field: Option<&str>, object: &str) -> Option<DbLoc> {
+        let get = |k: &str| self.locations.get(&(object.to_string(), k.to_string())).cloned();
+        get(rule)
+            .or_else(|| field.and_then(get))
+            .or_else(|| {
+                self.rows.get(object).map(|r| DbLoc {
+                    table: r.table.into(),
+                    column: Some(share_column(r.table, rule, field).into()),
+                    row: Some(r.row.clone()),
+                })
+            })
+            .or_else(|| get(""))
     }
 }
 
@@ -163,6 +198,16 @@ impl<'a> T<'a> {
         }
     }
 
+    /// The text of a cell without copying it (numbers are not text here).
+    fn str_of<'r>(&self, row: &'r [Value], c: Col) -> Result<std::borrow::Cow<'r, str>> {
+        match row.get(c.idx) {
+            None | Some(Value::Null) => Ok(std::borrow::Cow::Borrowed("")),
+            Some(Value::Text(s)) => Ok(std::borrow::Cow::Borrowed(s.as_str())),
+            Some(Value::Int(n)) => Ok(std::borrow::Cow::Owned(n.to_string())),
+            Some(_) => Err(self.bad(row, c, "text")),
+        }
+    }
+
     fn opt_text(&self, row: &[Value], c: Option<Col>) -> Result<String> {
         c.map(|c| self.text(row, c)).unwrap_or(Ok(String::new()))
     }
@@ -201,7 +246,7 @@ impl<'a> T<'a> {
 
     /// A JSON list of strings (`[]`, NULL and '' are empty).
     fn json_list(&self, row: &[Value], c: Col) -> Result<Vec<String>> {
-        let s = self.text(row, c)?;
+        let s = self.str_of(row, c)?;
         if s.trim().is_empty() {
             return Ok(vec![]);
         }
@@ -211,7 +256,7 @@ impl<'a> T<'a> {
     /// A list written as words (spaces, commas or newlines between them);
     /// a JSON list is read too.
     fn words(&self, row: &[Value], c: Col) -> Result<Vec<String>> {
-        let s = self.text(row, c)?;
+        let s = self.str_of(row, c)?;
         if s.trim_start().starts_with('[') {
             return self.json_list(row, c);
         }
@@ -476,7 +521,6 @@ fn smb(db: &Db, m: &mut Mapped) -> Result<()> {
     for row in s.rows() {
         let share_name = s.text(row, name)?;
         let object = format!("smb/share/{share_name}");
-        let rl = share_name.as_str();
         let mut p = s.text(row, path)?;
         if p.is_empty() {
             let ds = s.opt_text(row, dataset)?;
@@ -550,11 +594,7 @@ fn smb(db: &Db, m: &mut Mapped) -> Result<()> {
         if !on {
             m.disabled.insert(object.clone());
         }
-        m.at(&object, "", DbLoc { table: s.name.into(), column: None, row: Some(rl.into()) });
-        m.at(&object, "guestok", DbLoc::new(s.name, "cifs_guestok", rl));
-        m.at(&object, "purpose", DbLoc::new(s.name, "cifs_purpose", rl));
-        m.at(&object, "SMB-007", DbLoc::new(s.name, "cifs_purpose", rl));
-        m.at(&object, "hostsallow", DbLoc::new(s.name, "cifs_hostsallow", rl));
+        m.rows.insert(object, RowRef { table: s.name, row: share_name });
         shares.push(share);
     }
     m.config.smb_shares = shares;
@@ -828,6 +868,7 @@ fn nfs(db: &Db, m: &mut Mapped) -> Result<()> {
     let maps =
         [s.opt("nfs_maproot_user"), s.opt("nfs_maproot_group"), s.opt("nfs_mapall_user"), s.opt("nfs_mapall_group")];
     let mut shares = Vec::with_capacity(s.t.rows.len());
+    m.rows.reserve(s.t.rows.len());
     for row in s.rows() {
         let id = u32::try_from(s.id(row)).unwrap_or(0);
         let object = format!("nfs/share/{id}");
@@ -837,6 +878,7 @@ fn nfs(db: &Db, m: &mut Mapped) -> Result<()> {
         share.ro = s.opt_bool(row, ro, false)?;
         share.enabled = s.opt_bool(row, enabled, true)?;
         let mut everyone = false;
+        let mut open_by_hosts = false;
         for w in s.words(row, network)? {
             let net: ipnet::IpNet = match w.parse::<ipnet::IpNet>() {
                 Ok(n) => n,
@@ -860,6 +902,7 @@ fn nfs(db: &Db, m: &mut Mapped) -> Result<()> {
         for h in s.words(row, hosts)? {
             if matches!(h.as_str(), "*" | "0.0.0.0" | "::" | "0.0.0.0/0" | "::/0") {
                 everyone = true;
+                open_by_hosts = true;
             } else {
                 share.hosts.push(h);
             }
@@ -893,15 +936,12 @@ fn nfs(db: &Db, m: &mut Mapped) -> Result<()> {
         if !share.enabled {
             m.disabled.insert(object.clone());
         }
-        m.at(&object, "", DbLoc::new(s.name, "nfs_network", &rl));
-        m.at(
-            &object,
-            "NFS-001",
-            DbLoc::new(s.name, if share.hosts.is_empty() { "nfs_network" } else { "nfs_hosts" }, &rl),
-        );
-        m.at(&object, "NFS-002", DbLoc::new(s.name, "nfs_maproot_user", &rl));
-        m.at(&object, "NFS-004", DbLoc::new(s.name, "nfs_ro", &rl));
-        m.at(&object, "NFS-005", DbLoc::new(s.name, "nfs_mapall_user", &rl));
+        if open_by_hosts {
+            // The wildcard that opened it is in nfs_hosts.
+            m.at(&object, "NFS-001", DbLoc::new(s.name, "nfs_hosts", &rl));
+            m.at(&object, "NFS-004", DbLoc::new(s.name, "nfs_hosts", &rl));
+        }
+        m.rows.insert(object, RowRef { table: s.name, row: rl });
         shares.push(share);
     }
     m.config.nfs_shares = shares;

@@ -548,3 +548,19 @@ fn a_backup_tar_is_read_with_its_secret_seed() {
     assert_eq!(pwenc::decrypt(&m.sealed[0].secret, secret).unwrap().as_str(), "sixteen-chars-ok");
     assert_eq!(std::fs::read(&tar).unwrap(), before);
 }
+
+#[test]
+fn sarif_of_a_backup_is_valid_against_the_official_schema() {
+    // The same escape as crates/report's own schema test.
+    let raw = include_str!("../../report/tests/data/sarif-schema-2.1.0.json");
+    let schema: serde_json::Value = serde_json::from_str(&raw.replace("[a-zA-Z]{2}]?$", "[a-zA-Z]{2}\\\\]?$")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let path = reference("freenas-v1-TS-26.0.0-BETA.3-insecure.db");
+    let (_, m) = load(&path).unwrap();
+    let report = nasguard_report::Report::new(audit(&m, &path.display().to_string()), vec![]);
+    let sarif = nasguard_report::to_sarif(&report, "0.1.0");
+    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().all(|r| r["locations"][0]["logicalLocations"][1]["kind"] == "member"));
+}

@@ -411,3 +411,26 @@ fn an_admin_uploads_a_backup_and_sees_its_findings() {
     b.click("#audit-backup");
     b.wait_text("#results .error", "not a TrueNAS configuration backup");
 }
+
+#[test]
+fn every_reference_backup_imports_and_renders_and_a_hostile_one_writes_nothing() {
+    for release in RELEASES {
+        for kind in ["-insecure", ""] {
+            let s = Sandbox::with_port_base(26200);
+            let path = reference(&format!("freenas-v1-{release}{kind}.db"));
+            let out = s.ok(&["import", "--truenas-config", path.to_str().unwrap()]);
+            assert!(out.contains("(TrueNAS "), "{out}");
+            s.ok(&["apply", "--dry-run"]);
+            let shares = s.ok(&["share", "smb", "list", "--json"]);
+            assert_eq!(shares.contains("\"public\""), kind == "-insecure", "{release}{kind}: {shares}");
+        }
+    }
+    let s = Sandbox::new();
+    let before = s.db_bytes();
+    let junk = s.path("junk.tar");
+    std::fs::write(&junk, evil_tar()).unwrap();
+    let out = s.run(&["import", "--truenas-config", junk.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("nothing was changed"), "{}", out.stderr);
+    assert_eq!(s.db_bytes(), before);
+}

@@ -108,6 +108,9 @@ pub struct Mapped {
     pub annotations: BTreeMap<(String, String), String>,
     /// Encrypted CHAP secrets by auth id (the model holds placeholders).
     pub sealed: Vec<SealedAuth>,
+    /// `ssh_options` lines sshd applies inside TrueNAS's own Match blocks
+    /// (keyword, value): judged by the audit, not imported.
+    pub match_options: Vec<(String, String)>,
     /// SMB home shares (`cifs_home`): nasguard does not model `[homes]`.
     pub homes: Vec<String>,
 }
@@ -766,6 +769,22 @@ fn ssh(db: &Db, users: &[(i64, String, Option<bool>)], m: &mut Mapped) -> Result
         }
     }
     let mut svc = imported.config.ssh.clone();
+    // `ssh_options` come after TrueNAS's own `Match User`/`Match Group`
+    // blocks, so sshd applies them to those users only, and the importer
+    // (which models no Match) sets them aside. The audit still judges the
+    // keywords that are not set globally (e.g. one that runs a program as
+    // root for those users): see [`Mapped::match_options`].
+    for block in conf.matches.iter().filter(|b| b.loc.line < first_option) {
+        for (kw, p) in &block.params {
+            if p.loc.line >= first_option
+                && nasguard_model::ssh::option_allowed(kw)
+                && svc.option(kw).is_none()
+                && !m.match_options.iter().any(|(k, _)| k == kw)
+            {
+                m.match_options.push((kw.clone(), p.value.clone()));
+            }
+        }
+    }
     // TrueNAS's "Allow Password Authentication": on, it lets every user
     // with SSH password login enabled (and the listed groups) use one.
     svc.passwordauth = passwordauth || svc.passwordauth;

@@ -434,3 +434,52 @@ fn every_reference_backup_imports_and_renders_and_a_hostile_one_writes_nothing()
     assert!(out.stderr.contains("nothing was changed"), "{}", out.stderr);
     assert_eq!(s.db_bytes(), before);
 }
+
+/// A multipart body with the given text fields, then the file.
+fn multipart(fields: &[(&str, &str)], file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "nasguard-test-boundary-7d3";
+    let mut body = vec![];
+    for (k, v) in fields {
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+    }
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"backup\"; filename=\"freenas-v1.db\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend(file);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[test]
+fn the_upload_form_needs_the_sessions_csrf_token() {
+    let s = Sandbox::new();
+    s.admin("alice", PASSWORD);
+    let server = s.serve(18122);
+    let http = server.http();
+    let r = http
+        .post(format!("{}/login", server.url))
+        .form(&[("username", "alice"), ("password", PASSWORD)])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let session = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let page = http.get(format!("{}/truenas", server.url)).header("cookie", &session).send().unwrap().text().unwrap();
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let backup = std::fs::read(reference("freenas-v1-master-27.0-insecure.db")).unwrap();
+    let post = |fields: &[(&str, &str)]| {
+        let (ct, body) = multipart(fields, &backup);
+        http.post(format!("{}/truenas", server.url))
+            .header("cookie", &session)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .unwrap()
+    };
+    assert_eq!(post(&[]).status(), 403, "no token");
+    assert_eq!(post(&[("csrf", "wrong")]).status(), 403, "wrong token");
+    let r = post(&[("csrf", &csrf)]);
+    assert_eq!(r.status(), 200);
+    let html = r.text().unwrap();
+    assert!(html.contains("TrueNAS 27.0 (development)") && html.contains("data-rule=\"SMB-001\""), "{html}");
+}

@@ -89,6 +89,12 @@ fn importable(backup: &Backup, m: &Mapped, mnt_root: &Path) -> Result<(Config, V
     }
     for x in &mut cfg.iscsi.extents {
         x.path = moved(&x.path);
+        if let Some(d) = &x.disk {
+            notes.push(format!(
+                "iSCSI extent {:?} is a zvol: its device becomes {d}; create it (or change the extent) before apply",
+                x.name
+            ));
+        }
     }
     // CHAP secrets: decrypted in memory with the tar's seed, or replaced.
     let mut renew: Vec<String> = vec![];

@@ -284,7 +284,7 @@ pub fn map(db: &Db) -> Result<Mapped> {
     m.release = release;
     m.notes.extend(warning);
     services(db, &mut m)?;
-    let groups = accounts(db, &mut m)?;
+    let groups = accounts(db)?;
     m.facts = Facts { groups: Some(groups.members) };
     smb(db, &mut m)?;
     ssh(db, &groups.users, &mut m)?;
@@ -323,7 +323,7 @@ struct Accounts {
     users: Vec<(i64, String, Option<bool>)>,
 }
 
-fn accounts(db: &Db, _m: &mut Mapped) -> Result<Accounts> {
+fn accounts(db: &Db) -> Result<Accounts> {
     let u = table(db, "account_bsdusers")?;
     let g = table(db, "account_bsdgroups")?;
     let gm = table(db, "account_bsdgroupmembership")?;
@@ -727,8 +727,16 @@ fn ssh(db: &Db, users: &[(i64, String, Option<bool>)], m: &mut Mapped) -> Result
     if kerberos {
         r.line("GSSAPIAuthentication yes", loc("ssh_kerberosauth"));
     }
+    // Names go into the rendered text: one that could break a line or a
+    // quoted word (TrueNAS refuses them) is named and left out.
+    let plain = |n: &str| !n.is_empty() && !n.chars().any(|ch| ch.is_whitespace() || ch.is_control() || ch == '"');
     let password_users: Vec<&str> =
         users.iter().filter(|(_, _, pw)| *pw == Some(true)).map(|(_, n, _)| n.as_str()).collect();
+    for n in password_users.iter().copied().chain(groups.iter().map(String::as_str)).filter(|n| !plain(n)) {
+        m.notes.push(format!("SSH password login for {n:?}: not a valid user or group name; not judged"));
+    }
+    let password_users: Vec<&str> = password_users.into_iter().filter(|n| plain(n)).collect();
+    let groups: Vec<String> = groups.into_iter().filter(|g| plain(g)).collect();
     if passwordauth {
         for u in &password_users {
             let from = DbLoc::new("account_bsdusers", "bsdusr_ssh_password_enabled", u);

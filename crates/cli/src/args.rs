@@ -111,6 +111,12 @@ pub struct ServeArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Seconds a client has to send a request's whole body (slow senders are cut off).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout: u64,
+    /// Connections served at once; more wait until one ends.
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub max_connections: u64,
 }
 
 #[derive(Subcommand)]
@@ -238,6 +244,10 @@ pub struct UserArgs {
     /// Also create the Samba (SMB) password entry, with the same password.
     #[arg(long)]
     pub smb: bool,
+    /// Let nasguard manage an existing ordinary account it did not create (uid from UID_MIN to
+    /// UID_MAX of /etc/login.defs). Root and system accounts are never changed.
+    #[arg(long)]
+    pub adopt: bool,
 }
 
 #[derive(Args)]

@@ -15,10 +15,34 @@ use nasguard_store::Deployment;
 use serde_json::Value;
 use std::process::ExitCode;
 
+/// Writes a line to standard output; an error (a closed pipe: `nasguard
+/// apply --dry-run | head`) returns from the command, and `main` ends quietly
+/// on a broken pipe instead of panicking as `println!` would.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
+/// [`outln!`] without the newline.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
+/// Whether an error is a write to a reader that went away.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => match e.downcast_ref::<OpsError>() {
             Some(OpsError::Invalid(errors)) => {
                 for err in &errors.0 {
@@ -68,7 +92,7 @@ fn open(cli: &Cli) -> anyhow::Result<Nasguard> {
 }
 
 fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    outln!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
 }
 
@@ -77,9 +101,9 @@ fn done<T: serde::Serialize>(json: bool, what: &str, c: Changed<T>) -> anyhow::R
         print_json(&c)?;
     } else {
         for n in &c.notes {
-            println!("note: {n}");
+            outln!("note: {n}");
         }
-        println!(
+        outln!(
             "{what} (revision {}). Run `nasguard audit` to check it, `nasguard apply` to put it in place.",
             c.revision
         );
@@ -97,7 +121,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 port_base: a.port_base,
             };
             Nasguard::init(&cli.state_dir, &deployment, &actor())?;
-            println!(
+            outln!(
                 "initialised {} ({} deployment) with secure defaults. Next: `nasguard audit`.",
                 cli.state_dir.display(),
                 deployment.mode
@@ -145,8 +169,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(a) => {
             let report = match &a.config_dir {
                 Some(dir) => {
-                    let (report, scanned) =
-                        nasguard_ops::audit_config_dir(dir, &nasguard_ops::read_facts(std::path::Path::new("/")));
+                    let host = nasguard_ops::HostRoot::default();
+                    let (report, scanned) = nasguard_ops::audit_config_dir(dir, &nasguard_ops::read_facts(&host.0))?;
                     if scanned.files.is_empty() {
                         anyhow::bail!(
                             "no smb.conf, sshd_config, exports, ganesha.conf or targets.conf under {}",
@@ -161,8 +185,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None if a.live => {
                     let live = open(&cli)?.audit_live(std::time::Duration::from_millis(3000))?;
                     match a.format.unwrap_or(if json { Format::Json } else { Format::Text }) {
-                        Format::Json => println!("{}", serde_json::to_string_pretty(&live.to_json())?),
-                        Format::Sarif => println!(
+                        Format::Json => outln!("{}", serde_json::to_string_pretty(&live.to_json())?),
+                        Format::Sarif => outln!(
                             "{}",
                             serde_json::to_string_pretty(&nasguard_report::to_sarif(
                                 &live.report,
@@ -170,12 +194,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             ))?
                         ),
                         Format::Text => {
-                            println!("{}", nasguard_report::to_text(&live.report).trim_end());
+                            outln!("{}", nasguard_report::to_text(&live.report).trim_end());
                             if live.drift.is_empty() {
-                                println!("No drift: what runs matches the stored config.");
+                                outln!("No drift: what runs matches the stored config.");
                             }
                             for d in &live.drift {
-                                println!("drift     {:<9}  {}", d.rule, d.message);
+                                outln!("drift     {:<9}  {}", d.rule, d.message);
                             }
                         }
                     }
@@ -194,7 +218,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     serde_json::to_string_pretty(&nasguard_report::to_sarif(&report, env!("CARGO_PKG_VERSION")))?
                 }
             };
-            println!("{}", out.trim_end());
+            outln!("{}", out.trim_end());
             Ok(if report.fails(a.fail_on.threshold()) { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Fix(a) => {
@@ -206,13 +230,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return done(json, "", c);
             }
             if c.value.is_empty() {
-                println!("nothing to fix");
+                outln!("nothing to fix");
             }
             for f in &c.value {
-                println!("{} {}: {} ({})", if a.dry_run { "would fix" } else { "fixed" }, f.rule, f.object, f.message);
+                outln!("{} {}: {} ({})", if a.dry_run { "would fix" } else { "fixed" }, f.rule, f.object, f.message);
             }
             if !a.dry_run && !c.value.is_empty() {
-                println!("revision {}. Run `nasguard apply` to put it in place.", c.revision);
+                outln!("revision {}. Run `nasguard apply` to put it in place.", c.revision);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -261,7 +285,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .collect();
             lines.sort_by(|x, y| x.0.cmp(&y.0));
             for (_, l) in lines {
-                println!("{l}");
+                outln!("{l}");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -272,16 +296,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return show(true, &serde_json::to_value(&report)?);
             }
             for f in report.files.iter().filter(|f| f.changed) {
-                print!("{}", f.diff);
+                out!("{}", f.diff);
             }
             let changed = report.files.iter().filter(|f| f.changed).count();
             if a.dry_run {
-                println!("dry run: {changed} file(s) would change; nothing was written.");
+                outln!("dry run: {changed} file(s) would change; nothing was written.");
             } else if changed == 0 {
-                println!("nothing to apply: the files on disk are revision {}.", report.revision);
+                outln!("nothing to apply: the files on disk are revision {}.", report.revision);
             } else {
                 let reloaded: Vec<&str> = report.reloaded.iter().map(|s| s.name()).collect();
-                println!(
+                outln!(
                     "applied revision {}: {changed} file(s) written{}.",
                     report.revision,
                     if reloaded.is_empty() { String::new() } else { format!(", reloaded {}", reloaded.join(", ")) }
@@ -297,18 +321,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             match &st.applied {
                 Some(ap) if st.latest_applied => {
-                    println!("configuration: revision {} is applied (latest)", ap.revision)
+                    outln!("configuration: revision {} is applied (latest)", ap.revision)
                 }
-                Some(ap) => println!(
+                Some(ap) => outln!(
                     "configuration: revision {} is applied; the latest is {} (run `nasguard apply`)",
-                    ap.revision, st.revision
+                    ap.revision,
+                    st.revision
                 ),
-                None => println!(
+                None => outln!(
                     "configuration: never applied; the latest revision is {} (run `nasguard apply`)",
                     st.revision
                 ),
             }
-            print_services(&st.services);
+            print_services(&st.services)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::User(cmd) => user(&cli, cmd),
@@ -320,7 +345,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             if !json {
                 for n in &c.value {
-                    println!("{n}");
+                    outln!("{n}");
                 }
             }
             done(json, "imported", c)
@@ -334,7 +359,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return show(true, &serde_json::to_value(rules)?);
             }
             for r in rules {
-                println!("{:<9} {:<8} {}{}", r.id, r.severity, r.title, if r.fixable { "  [fixable]" } else { "" });
+                outln!("{:<9} {:<8} {}{}", r.id, r.severity, r.title, if r.fixable { "  [fixable]" } else { "" });
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -362,19 +387,19 @@ fn show(json: bool, v: &Value) -> anyhow::Result<ExitCode> {
                     Value::Null => String::new(),
                     other => other.to_string(),
                 };
-                println!("{k:<width$}  {text}");
+                outln!("{k:<width$}  {text}");
             }
         }
-        Value::Array(items) if items.is_empty() => println!("(none)"),
+        Value::Array(items) if items.is_empty() => outln!("(none)"),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    println!();
+                    outln!();
                 }
                 show(false, item)?;
             }
         }
-        other => println!("{other}"),
+        other => outln!("{other}"),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -406,10 +431,10 @@ fn smb_share(cli: &Cli, cmd: &SmbShareCmd) -> anyhow::Result<ExitCode> {
                 return show(true, &serde_json::to_value(&cfg.smb_shares)?);
             }
             if cfg.smb_shares.is_empty() {
-                println!("(no smb shares)");
+                outln!("(no smb shares)");
             }
             for s in &cfg.smb_shares {
-                println!("{:<4} {:<20} {:<24} {}", s.id, s.name, s.purpose.name(), s.path);
+                outln!("{:<4} {:<20} {:<24} {}", s.id, s.name, s.purpose.name(), s.path);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -459,13 +484,13 @@ fn nfs_share(cli: &Cli, cmd: &NfsShareCmd) -> anyhow::Result<ExitCode> {
                 return show(true, &serde_json::to_value(&cfg.nfs_shares)?);
             }
             if cfg.nfs_shares.is_empty() {
-                println!("(no nfs shares)");
+                outln!("(no nfs shares)");
             }
             for s in &cfg.nfs_shares {
                 let who: Vec<String> =
                     s.networks.iter().map(ToString::to_string).chain(s.hosts.iter().cloned()).collect();
                 let who = if who.is_empty() { "EVERYONE".to_string() } else { who.join(",") };
-                println!("{:<4} {:<30} {:<3} {}", s.id, s.path, if s.ro { "ro" } else { "rw" }, who);
+                outln!("{:<4} {:<30} {:<3} {}", s.id, s.path, if s.ro { "ro" } else { "rw" }, who);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -507,9 +532,14 @@ fn iscsi(cli: &Cli, cmd: &IscsiCmd) -> anyhow::Result<ExitCode> {
             };
             let c = ng.iscsi_wizard(&input)?;
             if !json {
-                println!(
+                outln!(
                     "target {} (id {}), extent {} ({} bytes, sparse), portal {}, initiator group {}",
-                    c.value.iqn, c.value.target, a.extent_file, input.size, c.value.portal, c.value.initiator
+                    c.value.iqn,
+                    c.value.target,
+                    a.extent_file,
+                    input.size,
+                    c.value.portal,
+                    c.value.initiator
                 );
             }
             done(json, "iSCSI share created", c)
@@ -561,9 +591,9 @@ fn scan(json: bool, a: &ScanArgs) -> anyhow::Result<ExitCode> {
     let timeout = std::time::Duration::from_millis(a.timeout_ms.max(1));
     let outcome = nasguard_ops::scan::scan(targets, a.concurrency, timeout, progress)?;
     match a.format.unwrap_or(if json { Format::Json } else { Format::Text }) {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&outcome.to_json())?),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&outcome.to_json())?),
         Format::Sarif => {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&nasguard_report::to_sarif(&outcome.report, env!("CARGO_PKG_VERSION")))?
             )
@@ -571,12 +601,12 @@ fn scan(json: bool, a: &ScanArgs) -> anyhow::Result<ExitCode> {
         Format::Text => {
             for r in &outcome.results {
                 match &r.error {
-                    Some(e) => println!("{:<32} error: {e}", r.target.url()),
-                    None => println!("{:<32} ok ({} ms)", r.target.url(), r.elapsed_ms),
+                    Some(e) => outln!("{:<32} error: {e}", r.target.url()),
+                    None => outln!("{:<32} ok ({} ms)", r.target.url(), r.elapsed_ms),
                 }
             }
-            println!();
-            println!("{}", nasguard_report::to_text(&outcome.report).trim_end());
+            outln!();
+            outln!("{}", nasguard_report::to_text(&outcome.report).trim_end());
         }
     }
     let failed: Vec<_> = outcome.failed().collect();
@@ -589,11 +619,11 @@ fn scan(json: bool, a: &ScanArgs) -> anyhow::Result<ExitCode> {
     Ok(if outcome.report.fails(a.fail_on.threshold()) { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-fn print_services(list: &[nasguard_ops::ServiceStatus]) {
-    println!("{:<6} {:<8} {:<8} {:<6} ADDRESS", "NAME", "STATE", "PID", "AUTO");
+fn print_services(list: &[nasguard_ops::ServiceStatus]) -> anyhow::Result<()> {
+    outln!("{:<6} {:<8} {:<8} {:<6} ADDRESS", "NAME", "STATE", "PID", "AUTO");
     for s in list {
         let ports: Vec<String> = s.status.ports.iter().map(ToString::to_string).collect();
-        println!(
+        outln!(
             "{:<6} {:<8} {:<8} {:<6} {}:{}",
             s.status.service.name(),
             if s.status.running { "running" } else { "stopped" },
@@ -603,6 +633,7 @@ fn print_services(list: &[nasguard_ops::ServiceStatus]) {
             ports.join(",")
         );
     }
+    Ok(())
 }
 
 fn service(cli: &Cli, a: &ServiceArgs) -> anyhow::Result<ExitCode> {
@@ -616,13 +647,13 @@ fn service(cli: &Cli, a: &ServiceArgs) -> anyhow::Result<ExitCode> {
             if cli.json {
                 return show(true, &serde_json::to_value(&list)?);
             }
-            print_services(&list);
+            print_services(&list)?;
             Ok(ExitCode::SUCCESS)
         }
         ServiceAction::Enable | ServiceAction::Disable => {
             let svc = one()?;
             ng.set_autostart(svc, a.action == ServiceAction::Enable)?;
-            println!("{svc}: start automatically {}", if a.action == ServiceAction::Enable { "on" } else { "off" });
+            outln!("{svc}: start automatically {}", if a.action == ServiceAction::Enable { "on" } else { "off" });
             Ok(ExitCode::SUCCESS)
         }
         action => {
@@ -638,7 +669,7 @@ fn service(cli: &Cli, a: &ServiceArgs) -> anyhow::Result<ExitCode> {
                 return show(true, &serde_json::to_value(&st)?);
             }
             let ports: Vec<String> = st.ports.iter().map(ToString::to_string).collect();
-            println!(
+            outln!(
                 "{svc}: {}{}",
                 if st.running { "running" } else { "stopped" },
                 if st.running { format!(" on {}:{}", st.address, ports.join(",")) } else { String::new() }
@@ -653,19 +684,28 @@ fn serve(cli: &Cli, a: &ServeArgs) -> anyhow::Result<ExitCode> {
         (Some(cert), Some(key)) => Some(nasguard_server::tls_config(cert, key).map_err(|e| anyhow::anyhow!(e))?),
         _ => None,
     };
-    let (state, setup) = nasguard_server::prepare(&cli.state_dir, a.secure_cookies, tls.is_some())?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let options = nasguard_server::ServeOptions {
+        secure_cookies: a.secure_cookies,
+        tls: tls.is_some(),
+        body_read: std::time::Duration::from_secs(a.body_timeout),
+        max_connections: usize::try_from(a.max_connections).unwrap_or(usize::MAX),
+    };
+    let (state, setup) = nasguard_server::prepare(&cli.state_dir, options)?;
+    // Store work queues for one lock anyway: a few blocking threads serve
+    // it as fast as hundreds would, without a thread (and an allocator
+    // arena) per request in a flood.
+    let runtime = tokio::runtime::Builder::new_multi_thread().max_blocking_threads(16).enable_all().build()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(a.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", a.listen))?;
         let addr = listener.local_addr()?;
         let scheme = if tls.is_some() { "https" } else { "http" };
-        println!("nasguard serving {scheme}://{addr}/ (API: {scheme}://{addr}/api/v1/openapi.json)");
+        outln!("nasguard serving {scheme}://{addr}/ (API: {scheme}://{addr}/api/v1/openapi.json)");
         if let Some(token) = setup {
-            println!("No administrator yet. Open this one-time link to create one:");
-            println!("  {scheme}://{addr}/setup?token={token}");
-            println!("(or stop here and run `nasguard admin create NAME`)");
+            outln!("No administrator yet. Open this one-time link to create one:");
+            outln!("  {scheme}://{addr}/setup?token={token}");
+            outln!("(or stop here and run `nasguard admin create NAME`)");
         }
         if !addr.ip().is_loopback() && tls.is_none() && !a.secure_cookies {
             eprintln!(
@@ -687,13 +727,13 @@ fn admin(cli: &Cli, cmd: &AdminCmd) -> anyhow::Result<ExitCode> {
     match cmd {
         AdminCmd::Create { name, password_file } => {
             ng.admin_create(name, &read_secret_file(password_file)?)?;
-            println!(
+            outln!(
                 "administrator {name:?} created. Log in with `nasguard serve`, or make an API token: nasguard token create --admin {name}"
             );
         }
         AdminCmd::Passwd { name, password_file } => {
             ng.admin_password_set(name, &read_secret_file(password_file)?)?;
-            println!("password of {name:?} changed");
+            outln!("password of {name:?} changed");
         }
         AdminCmd::List => {
             let admins = ng.admins()?;
@@ -701,7 +741,7 @@ fn admin(cli: &Cli, cmd: &AdminCmd) -> anyhow::Result<ExitCode> {
                 return show(true, &serde_json::to_value(admins)?);
             }
             for a in admins {
-                println!("{a}");
+                outln!("{a}");
             }
         }
     }
@@ -716,7 +756,7 @@ fn token(cli: &Cli, cmd: &TokenCmd) -> anyhow::Result<ExitCode> {
             if cli.json {
                 return show(true, &serde_json::json!({"id": id, "token": token}));
             }
-            println!("{token}");
+            outln!("{token}");
             eprintln!(
                 "token {id} ({name}) for {admin}: shown once, stored only as a hash. Send it as `Authorization: Bearer TOKEN`."
             );
@@ -727,12 +767,12 @@ fn token(cli: &Cli, cmd: &TokenCmd) -> anyhow::Result<ExitCode> {
                 return show(true, &serde_json::to_value(tokens)?);
             }
             for t in tokens {
-                println!("{:<4} {:<20} {:<16} {}", t.id, t.name, t.admin, t.created);
+                outln!("{:<4} {:<20} {:<16} {}", t.id, t.name, t.admin, t.created);
             }
         }
         TokenCmd::Revoke { id } => {
             ng.token_revoke(*id)?;
-            println!("token {id} revoked");
+            outln!("token {id} revoked");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -762,6 +802,7 @@ fn user(cli: &Cli, cmd: &UserCmd) -> anyhow::Result<ExitCode> {
                     .map(|p| std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display())))
                     .transpose()?,
                 smb: a.smb,
+                adopt: a.adopt,
             };
             done(cli.json, &format!("user {} set up", a.name), ng.user_set(&input)?)
         }

@@ -84,7 +84,9 @@ impl Direct {
         let dir = self.layout.log_dir();
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
         let path = dir.join(format!("{name}.out"));
-        std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(io(&path))
+        // Daemon logs can name users and paths: readable by root only.
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(&path).map_err(io(&path))
     }
 
     /// Starts `cmd` detached in its own process group; records its pid.
@@ -215,6 +217,29 @@ impl Direct {
         Ok(())
     }
 
+    /// Stops the rpcbind this sandbox started, once no NFS server is
+    /// registered with it any more (it is one per host: another sandbox's
+    /// Ganesha may be using it, and then it stays).
+    fn release_rpcbind(&self) {
+        let file = self.layout.run_dir().join("rpcbind.pid");
+        let Some(pid) = std::fs::read_to_string(&file).ok().and_then(|p| p.trim().parse::<u32>().ok()) else {
+            return;
+        };
+        // A pid of ours that is no longer rpcbind (gone, or reused).
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if !alive(pid) || comm.trim() != "rpcbind" {
+            let _ = std::fs::remove_file(&file);
+            return;
+        }
+        if nfs_registered() {
+            return;
+        }
+        self.kill_group(pid);
+        if !alive(pid) {
+            let _ = std::fs::remove_file(&file);
+        }
+    }
+
     /// rpcbind is one per host: reuse a running one, else start ours.
     fn ensure_rpcbind(&self) -> Result<()> {
         if wait_for_port(
@@ -239,6 +264,20 @@ impl Direct {
         }
         Ok(())
     }
+}
+
+/// Whether an NFS or MOUNT service is still registered with the local
+/// rpcbind (`rpcinfo -p`); when rpcinfo cannot tell, assume yes.
+fn nfs_registered() -> bool {
+    let Ok(out) = Command::new("rpcinfo").args(["-p", "127.0.0.1"]).stderr(Stdio::null()).output() else {
+        return true;
+    };
+    if !out.status.success() {
+        return true;
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| matches!(l.split_whitespace().next(), Some("100003" | "100005")))
 }
 
 /// Generates the sandbox's own host keys once.
@@ -355,6 +394,9 @@ impl Supervisor for Direct {
             return Err(failed(service, format!("pid {pid} did not stop")));
         }
         let _ = std::fs::remove_file(self.pid_file(service));
+        if service == Service::Nfs {
+            self.release_rpcbind();
+        }
         Ok(())
     }
 

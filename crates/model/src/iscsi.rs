@@ -231,6 +231,20 @@ pub struct IscsiConfig {
     pub targetextents: Vec<TargetExtent>,
 }
 
+impl InitiatorGroup {
+    /// Every initiator name may log in: no list, or an entry such as
+    /// TrueNAS's `ALL` or a pattern matching every name.
+    pub fn admits_every_initiator(&self) -> bool {
+        self.initiators.is_empty() || self.initiators.iter().any(|i| crate::access::pattern_is_everyone(i).is_some())
+    }
+
+    /// Initiators may connect from every network: no list, or a list that
+    /// adds up to every address.
+    pub fn admits_every_network(&self) -> bool {
+        self.auth_network.is_empty() || crate::access::networks_cover_everyone(&self.auth_network).is_some()
+    }
+}
+
 impl IscsiConfig {
     /// The full IQN of a target: its name, or `basename:name`.
     pub fn target_iqn(&self, target: &Target) -> String {
@@ -343,6 +357,79 @@ fn chap_user(s: &str) -> Result<(), String> {
 
 /// A file or device path for tgt's `backing-store` line: absolute, and no
 /// whitespace or `#<>` (tgt's config parser would split or comment it).
+/// Directories whose files belong to the system, not to a LUN: a FILE
+/// extent there would hand the file (`/etc/shadow`, a key, a log) to every
+/// initiator allowed to log in.
+pub const SYSTEM_DIRS: &[&str] = &[
+    "/etc",
+    "/root",
+    "/boot",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/run",
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/var/lib",
+    "/var/log",
+    "/var/spool",
+    "/var/cache",
+    "/var/backups",
+    "/var/mail",
+    "/snap",
+];
+
+/// Block devices a DISK extent may name: disks, partitions, volumes. Not
+/// `/dev/mem`, `/dev/zero`, a tty, or anything else under /dev.
+pub const DISK_PREFIXES: &[&str] = &[
+    "/dev/zvol/",
+    "/dev/disk/by-id/",
+    "/dev/disk/by-path/",
+    "/dev/disk/by-uuid/",
+    "/dev/disk/by-partuuid/",
+    "/dev/disk/by-label/",
+    "/dev/mapper/",
+    "/dev/md",
+    "/dev/sd",
+    "/dev/vd",
+    "/dev/hd",
+    "/dev/xvd",
+    "/dev/nvme",
+    "/dev/rbd",
+    "/dev/dm-",
+];
+
+/// Where a FILE extent may live: anywhere but the system's own directories
+/// (checked again on the real path when nasguard applies).
+pub fn extent_file_allowed(path: &str) -> Result<(), String> {
+    let under = |dir: &str| path == dir || path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'));
+    if let Some(dir) = SYSTEM_DIRS.iter().find(|d| under(d)) {
+        return Err(format!(
+            "{path} is under {dir}, which holds the system's own files; put extents elsewhere (/srv, /mnt, ...)"
+        ));
+    }
+    if path == "/" || path.split('/').any(|c| c == ".ssh" || c == ".gnupg") {
+        return Err(format!("{path} is not a place for an extent"));
+    }
+    Ok(())
+}
+
+/// Whether a DISK extent names a block device nasguard may export.
+pub fn extent_disk_allowed(disk: &str) -> Result<(), String> {
+    if DISK_PREFIXES.iter().any(|p| disk.starts_with(p) && disk.len() > p.len()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{disk} is not a disk, partition or volume (/dev/sdX, /dev/nvme..., /dev/disk/by-id/..., /dev/zvol/..., /dev/mapper/...)"
+        ))
+    }
+}
+
 fn backing_path(s: &str) -> Result<(), String> {
     text::absolute_path(s)?;
     if s.chars().any(|c| c.is_whitespace() || "#<>".contains(c)) {
@@ -441,7 +528,17 @@ pub(crate) fn validate(cfg: &Config, out: &mut Vec<ValidationError>) {
     for g in &c.initiators {
         let mut e = Errors::new("iscsi initiator", &mut *out);
         e.check("comment", text::single_line(&g.comment));
+        let before = e.out.len();
         check_access_lists(&mut e, &g.initiators, &g.auth_network);
+        let entries_ok = e.out.len() == before;
+        if let Some(why) =
+            crate::access::networks_cover_everyone(&g.auth_network).filter(|_| entries_ok && !g.allow_everyone)
+        {
+            e.add(
+                "auth_network",
+                format!("{why}: that is every network; leave auth_network empty (the initiators list still applies), or set allow_everyone (CLI: --allow-everyone) if that is meant (the audit flags it as ISCSI-006)"),
+            );
+        }
         if g.initiators.is_empty() && g.auth_network.is_empty() && !g.allow_everyone {
             e.add(
                 "initiators",
@@ -501,13 +598,13 @@ pub(crate) fn validate(cfg: &Config, out: &mut Vec<ValidationError>) {
         e.check("comment", text::single_line(&x.comment));
         match x.kind {
             ExtentType::File => {
-                e.check("path", backing_path(&x.path));
+                e.check("path", backing_path(&x.path).and_then(|()| extent_file_allowed(&x.path)));
                 if x.disk.is_some() {
                     e.add("disk", "only DISK extents have a disk");
                 }
             }
             ExtentType::Disk => match &x.disk {
-                Some(d) => e.check("disk", backing_path(d)),
+                Some(d) => e.check("disk", backing_path(d).and_then(|()| extent_disk_allowed(d))),
                 None => e.add("disk", "a DISK extent needs a disk (block device path)"),
             },
         }

@@ -5,22 +5,28 @@
 //! Field names and defaults follow TrueNAS, except where TrueNAS's default
 //! is insecure (then the TrueNAS name is kept with the secure default).
 
+pub mod access;
+pub mod accounts;
 pub mod error;
 pub mod fields;
 pub mod iscsi;
 pub mod nfs;
 pub mod secret;
 pub mod smb;
+mod smb_allow;
 mod smb_aux;
 mod smb_params;
 pub mod ssh;
 pub mod ssh_algos;
+pub mod ssh_keywords;
 pub mod text;
 
 pub use error::{ValidationError, ValidationErrors};
 pub use secret::Secret;
 pub use smb_aux::{
-    SmbAuxLine, canonical_name as smb_canonical_name, check_line as check_smb_aux_line, parse as parse_smb_aux,
+    IDENTITY_PARAMETERS as SMB_IDENTITY_PARAMETERS, SmbAuxLine, canonical_name as smb_canonical_name,
+    check_line as check_smb_aux_line, identity_refusal as smb_identity_refusal, invalid_users as smb_invalid_users,
+    parse as parse_smb_aux, retain_valid as retain_valid_smb_aux,
 };
 
 use serde::{Deserialize, Serialize};

@@ -147,8 +147,15 @@ impl Default for NfsShare {
 }
 
 impl NfsShare {
+    /// No networks and no hosts, or lists that admit every address anyway
+    /// (see [`crate::access`]).
     pub fn open_to_everyone(&self) -> bool {
-        self.networks.is_empty() && self.hosts.is_empty()
+        (self.networks.is_empty() && self.hosts.is_empty()) || self.admits_everyone().is_some()
+    }
+
+    /// Why the lists admit every address, when they are not empty but do.
+    pub fn admits_everyone(&self) -> Option<String> {
+        crate::access::admits_everyone(&self.networks, &self.hosts)
     }
 }
 
@@ -167,8 +174,11 @@ pub fn access_network(net: &IpNet) -> Result<(), String> {
 
 fn nfs_host(h: &str) -> Result<(), String> {
     text::host_token(h)?;
-    if h == "*" || h == "0.0.0.0" || h == "::" {
-        return Err(format!("{h:?} means everyone; leave the lists empty and set allow_everyone instead"));
+    if let Some(why) = crate::access::pattern_is_everyone(h) {
+        return Err(format!("{why}; leave the lists empty and set allow_everyone instead"));
+    }
+    if let Some(net) = crate::access::parse_network(h) {
+        access_network(&net)?;
     }
     Ok(())
 }
@@ -221,6 +231,7 @@ pub(crate) fn validate_service(cfg: &Config, out: &mut Vec<ValidationError>) {
 
 pub(crate) fn validate_shares(cfg: &Config, out: &mut Vec<ValidationError>) {
     for share in &cfg.nfs_shares {
+        let before = out.len();
         let mut e = Errors::new("nfs share", &mut *out);
         e.check("path", text::absolute_path(&share.path));
         e.check("comment", text::single_line(&share.comment));
@@ -245,7 +256,17 @@ pub(crate) fn validate_shares(cfg: &Config, out: &mut Vec<ValidationError>) {
                 e.add("hosts", format!("{host} is listed twice"));
             }
         }
-        if share.open_to_everyone() && !share.allow_everyone {
+        // Entries that are everyone on their own were named above; this is
+        // for lists whose entries only add up to everyone.
+        let entries_ok = e.out.len() == before;
+        if let Some(why) = share.admits_everyone().filter(|_| !share.allow_everyone && entries_ok) {
+            let field =
+                if crate::access::networks_cover_everyone(&share.networks).is_some() { "networks" } else { "hosts" };
+            e.add(
+                field,
+                format!("{why}: that is everyone; leave the lists empty and set allow_everyone (CLI: --allow-everyone) if that is meant (the audit flags it as NFS-001)"),
+            );
+        } else if share.networks.is_empty() && share.hosts.is_empty() && !share.allow_everyone {
             e.add(
                 "networks",
                 "no authorized networks or hosts: the export would be open to everyone; add networks or hosts, or set allow_everyone (CLI: --allow-everyone) to accept that (the audit flags it as NFS-001)",

@@ -220,6 +220,13 @@ impl Default for SmbShare {
 pub type SambaParam = (&'static str, String);
 
 impl SmbShare {
+    /// Why a non-empty `hostsallow` admits every host anyway (`ALL`,
+    /// `0.0.0.0/0`, halves that add up to everything...). An empty list
+    /// admits everyone too, but says so: it is Samba's and TrueNAS's default.
+    pub fn hostsallow_admits_everyone(&self) -> Option<String> {
+        crate::access::admits_everyone(&[], &self.hostsallow)
+    }
+
     /// The smb.conf lines the share's purpose implies, as TrueNAS renders them
     /// (adapted to stock Linux: no ZFS-only VFS modules).
     pub fn purpose_parameters(&self, svc: &SmbService) -> Vec<SambaParam> {
@@ -277,6 +284,7 @@ pub fn share_name(name: &str) -> Result<(), String> {
     if name.chars().any(|c| c.is_control()) || name.chars().any(|c| SHARE_NAME_FORBIDDEN.contains(c)) {
         return Err("may not contain newline or any of % < > * ? | / \\ + = ; : \" , [ ]".into());
     }
+    text::single_line(name)?;
     if name.trim() != name {
         return Err("may not start or end with a space".into());
     }
@@ -396,6 +404,12 @@ pub(crate) fn validate_shares(cfg: &Config, out: &mut Vec<ValidationError>) {
             for host in list.iter() {
                 e.check(field, text::host_token(host));
             }
+        }
+        if let Some(why) = share.hostsallow_admits_everyone() {
+            e.add(
+                "hostsallow",
+                format!("{why}: that is everyone; leave hostsallow empty to admit every host (the audit flags a list that admits everyone as SMB-014)"),
+            );
         }
         if share.purpose == SmbPurpose::TimeLockedShare && !(60..=15_552_000).contains(&share.grace_period) {
             e.add("grace_period", "must be between 60 and 15552000 seconds");

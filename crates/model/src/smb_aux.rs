@@ -9,6 +9,7 @@
 
 use crate::error::Errors;
 use crate::smb::{MinProtocol, ServerSigning, SmbEncryption, SmbService, SmbShare};
+use crate::smb_allow;
 use crate::smb_params::{SAMBA_PARAMS, SAMBA_SYNONYMS, Scope};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -156,6 +157,14 @@ fn global_managed(key: &str) -> Option<&'static str> {
         "smb ports" | "disable netbios" => "derived from the deployment (sandbox ports or the system default)",
         "passdb backend" => "managed by nasguard's user commands",
         "load printers" | "printcap name" | "disable spoolss" | "printing" => "printing is always disabled",
+        _ => return None,
+    })
+}
+
+/// Share parameters nasguard writes itself, whatever the fields say.
+fn share_managed(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "ea support" => "always yes (streams_xattr keeps alternate data streams in extended attributes)",
         _ => return None,
     })
 }
@@ -324,6 +333,7 @@ pub(crate) fn normalize_global(svc: &mut SmbService) -> Vec<String> {
     if !moved.is_empty() {
         svc.smb_options = crate::text::without_lines(&svc.smb_options, &moved).trim().to_string();
     }
+    notes.extend(keep_root_invalid(&mut svc.smb_options, "smb_options"));
     notes
 }
 
@@ -344,11 +354,48 @@ pub(crate) fn normalize_share(share: &mut SmbShare) -> Vec<String> {
     if !moved.is_empty() {
         share.auxsmbconf = crate::text::without_lines(&share.auxsmbconf, &moved).trim().to_string();
     }
+    let what = format!("smb share {:?}: auxsmbconf", share.name);
+    notes.extend(keep_root_invalid(&mut share.auxsmbconf, &what));
     notes
 }
 
-/// Why `key` may not be set by an auxiliary line in `section`, if it may not.
-fn refusal(key: &str, section: AuxSection, share: Option<&SmbShare>, svc_for_purpose: &SmbService) -> Option<String> {
+/// Parameters that choose the Unix account file operations run as. They are
+/// accepted only naming one unprivileged account or group: never root, never a
+/// substitution (`%U` can expand to root). `ops` checks the name against the
+/// host's accounts (uid/gid at least UID_MIN/GID_MIN); SMB-012 flags the
+/// privileged ones in hand-written configs.
+pub const IDENTITY_PARAMETERS: [&str; 2] = ["force user", "force group"];
+
+/// Group names that hold root's powers on Debian and its relatives, whatever
+/// their gid on this host.
+const PRIVILEGED_GROUPS: &[&str] =
+    &["root", "wheel", "sudo", "admin", "adm", "shadow", "disk", "kmem", "staff", "systemd-journal", "lxd", "docker"];
+
+/// Why an account named in `force user` / `force group` is refused on its
+/// face (the host check needs the account database, which `ops` reads).
+pub fn identity_refusal(key: &str, value: &str) -> Option<String> {
+    let name = if key == "force group" { value.strip_prefix('+').unwrap_or(value) } else { value };
+    if let Err(m) = crate::text::unix_name(name) {
+        return Some(format!("{key} takes one account name: {m}"));
+    }
+    let privileged = if key == "force group" { PRIVILEGED_GROUPS.contains(&name) } else { name == "root" };
+    privileged.then(|| {
+        format!(
+            "{key} = {value} would make every user of the share act with {name}'s rights: name an unprivileged account"
+        )
+    })
+}
+
+/// Why `key = value` may not be an auxiliary line in `section`, if it may not.
+/// The order matters: lines nasguard owns are named with their field first,
+/// then the reviewed allowlist decides (see `smb_allow`).
+fn refusal(
+    key: &str,
+    value: &str,
+    section: AuxSection,
+    share: Option<&SmbShare>,
+    svc_for_purpose: &SmbService,
+) -> Option<String> {
     if BLOCKED.contains(&key) {
         return Some(format!("{key:?} is a blocked auxiliary parameter: changes to it are not permitted"));
     }
@@ -356,12 +403,14 @@ fn refusal(key: &str, section: AuxSection, share: Option<&SmbShare>, svc_for_pur
         return Some(format!("{key:?} runs a program as root and is not permitted as an auxiliary parameter"));
     }
     if let Some((prefix, _)) = key.split_once(':') {
-        if matches!(prefix, "fruit" | "worm" | "zfs_core" | "shadow" | "streams_xattr") {
+        if matches!(prefix.trim(), "fruit" | "worm" | "zfs_core" | "shadow" | "streams_xattr") {
             return Some(format!(
                 "{key:?} belongs to a VFS module nasguard configures (aapl_extensions and the share purpose)"
             ));
         }
-        return None;
+        return Some(format!(
+            "{key:?} is a module option; nasguard accepts no module options as auxiliary parameters (they were never reviewed as harmless)"
+        ));
     }
     let scope = scope_of(key);
     if scope.is_none() {
@@ -381,6 +430,9 @@ fn refusal(key: &str, section: AuxSection, share: Option<&SmbShare>, svc_for_pur
             if let Some(field) = share_owner(key) {
                 return Some(format!("{key:?} is managed by nasguard: set the share field {field} instead"));
             }
+            if let Some(why) = share_managed(key) {
+                return Some(format!("{key:?} is managed by nasguard: {why}"));
+            }
             if let Some(share) = share
                 && share.purpose_parameters(svc_for_purpose).iter().any(|(k, _)| *k == key)
             {
@@ -391,12 +443,21 @@ fn refusal(key: &str, section: AuxSection, share: Option<&SmbShare>, svc_for_pur
             }
         }
         AuxSection::Global => {
-            if share_owner(key).is_some() && key != "available" {
+            if (share_owner(key).is_some() || share_managed(key).is_some()) && key != "available" {
                 return Some(format!("{key:?} is a share setting: set it on each share"));
             }
         }
     }
-    None
+    if IDENTITY_PARAMETERS.contains(&key) {
+        return identity_refusal(key, value);
+    }
+    if smb_allow::allowed(key).is_none() {
+        return Some(match smb_allow::refused_reason(key) {
+            Some(reason) => format!("{key:?} is not accepted as an auxiliary parameter: it {reason}"),
+            None => format!("{key:?} is not on nasguard's reviewed list of harmless Samba parameters"),
+        });
+    }
+    smb_allow::check(key, value).err().map(|m| format!("{key} = {value}: {m}"))
 }
 
 /// Whether one `key = value` line would be accepted as an auxiliary
@@ -404,18 +465,25 @@ fn refusal(key: &str, section: AuxSection, share: Option<&SmbShare>, svc_for_pur
 pub fn check_line(key: &str, value: &str, global: bool) -> Result<(), String> {
     let (key, _) = canonical_name(key);
     let section = if global { AuxSection::Global } else { AuxSection::Share };
-    if let Some(why) = refusal(&key, section, None, &SmbService::default()) {
+    if let Some(why) = refusal(&key, value, section, None, &SmbService::default()) {
         return Err(why);
     }
     crate::text::smb_value(value)
 }
 
 pub(crate) fn validate(text: &str, section: AuxSection, share: Option<&SmbShare>, field: &str, e: &mut Errors) {
+    for (n, m) in problems(text, section, share) {
+        e.add(field, if n == 0 { m } else { format!("line {n} {m}") });
+    }
+}
+
+/// Every refused line of auxiliary text, as (line number, why); line 0 is
+/// the text as a whole.
+fn problems(text: &str, section: AuxSection, share: Option<&SmbShare>) -> Vec<(usize, String)> {
     // Tabs are harmless (the renderer writes canonical "key = value" lines);
     // every other control character is refused before parsing.
     if let Err(m) = crate::text::single_line(&text.replace(['\n', '\t'], " ")) {
-        e.add(field, m);
-        return;
+        return vec![(0, m)];
     }
     let (lines, mut problems) = parse(text);
     // Purpose parameters depend on aapl_extensions only for fruit:*, which
@@ -433,7 +501,7 @@ pub(crate) fn validate(text: &str, section: AuxSection, share: Option<&SmbShare>
                 continue;
             }
         }
-        if let Some(why) = refusal(&l.key, section, share, &svc) {
+        if let Some(why) = refusal(&l.key, &l.value, section, share, &svc) {
             problems.push((l.line, format!("{shown}: {why}")));
             continue;
         }
@@ -446,9 +514,48 @@ pub(crate) fn validate(text: &str, section: AuxSection, share: Option<&SmbShare>
         seen.push(&l.key);
     }
     problems.sort_by_key(|(n, _)| *n);
-    for (n, m) in problems {
-        e.add(field, format!("line {n} {m}"));
+    problems
+}
+
+/// The auxiliary text without its refused lines, and why each was refused:
+/// what `import` keeps of a hand-written smb.conf and what it says it left.
+pub fn retain_valid(text: &str, global: bool, share: Option<&SmbShare>) -> (String, Vec<String>) {
+    let section = if global { AuxSection::Global } else { AuxSection::Share };
+    let problems = problems(text, section, share);
+    if problems.iter().any(|(n, _)| *n == 0) {
+        return (String::new(), problems.into_iter().map(|(_, m)| m).collect());
     }
+    let drop: Vec<usize> = problems.iter().map(|(n, _)| *n).collect();
+    let kept = crate::text::without_lines(text, &drop).trim().to_string();
+    (kept, problems.into_iter().map(|(_, m)| m).collect())
+}
+
+/// The names of an `invalid users` line, if the text has one.
+pub fn invalid_users(text: &str) -> Option<Vec<String>> {
+    let (lines, _) = parse(text);
+    lines
+        .into_iter()
+        .find(|l| l.key == "invalid users")
+        .map(|l| l.value.split([',', ' ', '\t']).filter(|s| !s.is_empty()).map(String::from).collect())
+}
+
+/// nasguard keeps root invalid on every share (SMB-012): an `invalid users`
+/// line of the admin's gets root added rather than being overridden.
+fn keep_root_invalid(text: &mut String, what: &str) -> Option<String> {
+    let names = invalid_users(text)?;
+    if names.iter().any(|n| n == "root") {
+        return None;
+    }
+    let (lines, _) = parse(text);
+    let line = lines.iter().find(|l| l.key == "invalid users")?;
+    let value = std::iter::once("root".to_string()).chain(names).collect::<Vec<_>>().join(" ");
+    let rebuilt: Vec<String> = text
+        .split('\n')
+        .enumerate()
+        .map(|(i, raw)| if i + 1 == line.line { format!("invalid users = {value}") } else { raw.to_string() })
+        .collect();
+    *text = rebuilt.join("\n");
+    Some(format!("{what}: root was added to invalid users (nasguard keeps root invalid on every share; SMB-012)"))
 }
 
 #[cfg(test)]
@@ -524,8 +631,32 @@ mod tests {
     }
 
     #[test]
+    fn unreviewed_and_identity_parameters_are_refused() {
+        for line in [
+            "fruit2:x = 1",
+            "idmap config * : backend = tdb",
+            "acl_xattr:ignore system acls = yes",
+            "username map = /etc/samba/map",
+            "inherit owner = yes",
+            "guest only = yes",
+        ] {
+            assert_eq!(errors(line, AuxSection::Share).len() + errors(line, AuxSection::Global).len(), 2, "{line}");
+        }
+        for line in [
+            "force user = root",
+            "force user = %U",
+            "force user = alice bob",
+            "force group = wheel",
+            "force group = +sudo",
+        ] {
+            assert_eq!(errors(line, AuxSection::Share).len(), 1, "{line}");
+        }
+        assert!(errors("force user = media\nforce group = +media", AuxSection::Share).is_empty());
+    }
+
+    #[test]
     fn ordinary_parameters_are_accepted() {
-        assert!(errors("max log size = 1000\nfruit2:x = 1\ndeadtime = 15", AuxSection::Global).is_empty());
+        assert!(errors("max log size = 1000\ndeadtime = 15", AuxSection::Global).is_empty());
         assert!(errors("veto files = /.DS_Store/\nstrict sync = yes", AuxSection::Share).is_empty());
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::error::Errors;
 use crate::ssh_algos::{self, RECOMMENDED_CIPHERS, RECOMMENDED_HOSTKEY, RECOMMENDED_KEX, RECOMMENDED_MACS};
+use crate::ssh_keywords::{self, Keyword, REPEATABLE};
 use crate::{Config, ValidationError, text};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -159,144 +160,10 @@ pub fn parse_options(text: &str) -> (Vec<SshOptionLine>, Vec<(usize, String)>) {
     (lines, errors)
 }
 
-/// sshd keywords of OpenSSH 9.2: what `sshd -T` prints, plus the ones it
-/// does not (access lists, Subsystem, AcceptEnv, aliases).
-const KEYWORDS: &[&str] = &[
-    "acceptenv",
-    "addressfamily",
-    "allowagentforwarding",
-    "allowgroups",
-    "allowstreamlocalforwarding",
-    "allowtcpforwarding",
-    "allowusers",
-    "authenticationmethods",
-    "authorizedkeyscommand",
-    "authorizedkeyscommanduser",
-    "authorizedkeysfile",
-    "authorizedprincipalscommand",
-    "authorizedprincipalscommanduser",
-    "authorizedprincipalsfile",
-    "banner",
-    "casignaturealgorithms",
-    "challengeresponseauthentication",
-    "channeltimeout",
-    "chrootdirectory",
-    "ciphers",
-    "clientalivecountmax",
-    "clientaliveinterval",
-    "compression",
-    "denygroups",
-    "denyusers",
-    "disableforwarding",
-    "exposeauthinfo",
-    "fingerprinthash",
-    "forcecommand",
-    "gatewayports",
-    "gssapiauthentication",
-    "gssapicleanupcredentials",
-    "gssapikexalgorithms",
-    "gssapikeyexchange",
-    "gssapistorecredentialsonrekey",
-    "gssapistrictacceptorcheck",
-    "hostbasedacceptedalgorithms",
-    "hostbasedacceptedkeytypes",
-    "hostbasedauthentication",
-    "hostbasedusesnamefrompacketonly",
-    "hostcertificate",
-    "hostkey",
-    "hostkeyagent",
-    "hostkeyalgorithms",
-    "ignorerhosts",
-    "ignoreuserknownhosts",
-    "include",
-    "ipqos",
-    "kbdinteractiveauthentication",
-    "kerberosauthentication",
-    "kerberosgetafstoken",
-    "kerberosorlocalpasswd",
-    "kerberosticketcleanup",
-    "kexalgorithms",
-    "listenaddress",
-    "logingracetime",
-    "loglevel",
-    "logverbose",
-    "macs",
-    "match",
-    "maxauthtries",
-    "maxsessions",
-    "maxstartups",
-    "modulifile",
-    "passwordauthentication",
-    "permitemptypasswords",
-    "permitlisten",
-    "permitopen",
-    "permitrootlogin",
-    "permittty",
-    "permittunnel",
-    "permituserenvironment",
-    "permituserrc",
-    "persourcemaxstartups",
-    "persourcenetblocksize",
-    "pidfile",
-    "port",
-    "printlastlog",
-    "printmotd",
-    "pubkeyacceptedalgorithms",
-    "pubkeyacceptedkeytypes",
-    "pubkeyauthentication",
-    "pubkeyauthoptions",
-    "rdomain",
-    "rekeylimit",
-    "requiredrsasize",
-    "revokedkeys",
-    "securitykeyprovider",
-    "setenv",
-    "streamlocalbindmask",
-    "streamlocalbindunlink",
-    "strictmodes",
-    "subsystem",
-    "syslogfacility",
-    "tcpkeepalive",
-    "trustedusercakeys",
-    "unusedconnectiontimeout",
-    "usedns",
-    "usepam",
-    "versionaddendum",
-    "x11displayoffset",
-    "x11forwarding",
-    "x11uselocalhost",
-    "xauthlocation",
-];
-
-/// Whether an sshd keyword may appear in the auxiliary options (known, not
-/// owned by a field, not Match/Include).
+/// Whether an sshd keyword may appear in the auxiliary options with some
+/// value (known, not owned by a field, not refused): see [`ssh_keywords`].
 pub fn option_allowed(keyword: &str) -> bool {
-    let kw = keyword.to_lowercase();
-    KEYWORDS.contains(&kw.as_str()) && owner(&kw).is_none() && kw != "match" && kw != "include"
-}
-
-/// Keywords sshd accepts several times (each line adds).
-const REPEATABLE: &[&str] = &["acceptenv", "hostkey", "hostcertificate", "setenv", "permitopen", "permitlisten"];
-
-/// Keywords nasguard writes itself, and the field that sets each (or why).
-fn owner(keyword: &str) -> Option<&'static str> {
-    Some(match keyword {
-        "port" => "the field tcpport",
-        "listenaddress" => "the field bindip",
-        "permitrootlogin" => "the field rootlogin",
-        "passwordauthentication" => "the field passwordauth",
-        "kbdinteractiveauthentication" | "challengeresponseauthentication" => "the field passwordauth (it follows it)",
-        "allowtcpforwarding" => "the field tcpfwd",
-        "compression" => "the field compression",
-        "ciphers" => "the field ciphers (or weak_ciphers)",
-        "macs" => "the field macs",
-        "kexalgorithms" => "the field kex_algorithms",
-        "hostkeyalgorithms" => "the field hostkey_algorithms",
-        "kerberosauthentication" | "gssapiauthentication" => "the field kerberosauth",
-        "subsystem" => "the fields sftp_log_level and sftp_log_facility",
-        "pidfile" | "hostkey" | "authorizedkeysfile" | "usepam" => "the deployment (nasguard writes it)",
-        _ => return None,
-    })
+    matches!(ssh_keywords::keyword(keyword), Some(ssh_keywords::Keyword::Allowed(_)))
 }
 
 fn yes_no(v: &str) -> Option<bool> {
@@ -447,44 +314,55 @@ pub(crate) fn validate(cfg: &Config, out: &mut Vec<ValidationError>) {
 }
 
 fn validate_options(text: &str, e: &mut Errors) {
+    for (n, m) in option_problems(text) {
+        e.add("options", if n == 0 { m } else { format!("line {n} {m}") });
+    }
+}
+
+/// Every refused line of auxiliary option text, as (line number, why).
+fn option_problems(text: &str) -> Vec<(usize, String)> {
     if let Err(m) = text::single_line(&text.replace(['\n', '\t'], " ")) {
-        e.add("options", m);
-        return;
+        return vec![(0, m)];
     }
     let (lines, mut problems) = parse_options(text);
     let mut seen: Vec<&str> = vec![];
     for l in &lines {
         let shown = format!("({} {})", l.keyword, l.args);
         let kw = l.keyword.as_str();
-        let why = if kw == "match" {
-            Some(
-                "Match blocks are not allowed: they would apply to every line after them, nasguard's included"
-                    .to_string(),
-            )
-        } else if kw == "include" {
-            Some("Include is not allowed: it would pull in settings nasguard cannot check".to_string())
-        } else if !KEYWORDS.contains(&kw) {
-            Some(format!("{:?} is not an sshd keyword", l.keyword))
-        } else if let Some(field) = owner(kw) {
-            let mut probe = SshService::default();
-            match set_owned(&mut probe, kw, &l.args) {
-                Err(m) if !m.is_empty() => Some(format!("{m}; set {field} instead")),
-                _ => Some(format!("is managed by nasguard: set {field} instead")),
+        let why = match ssh_keywords::keyword(kw) {
+            Some(Keyword::Owned(field)) => {
+                let mut probe = SshService::default();
+                match set_owned(&mut probe, kw, &l.args) {
+                    Err(m) if !m.is_empty() => Some(format!("{m}; set {field} instead")),
+                    _ => Some(format!("is managed by nasguard: set {field} instead")),
+                }
             }
-        } else if seen.contains(&kw) && !REPEATABLE.contains(&kw) {
-            Some(format!("{} is set twice; sshd would use only the first", l.keyword))
-        } else {
-            None
+            _ => ssh_keywords::check_option(kw, &l.args).err(),
         };
+        let why = why.or_else(|| {
+            (seen.contains(&kw) && !REPEATABLE.contains(&kw))
+                .then(|| format!("{} is set twice; sshd would use only the first", l.keyword))
+        });
         if let Some(why) = why {
             problems.push((l.line, format!("{shown}: {why}")));
         }
         seen.push(kw);
     }
     problems.sort_by_key(|(n, _)| *n);
-    for (n, m) in problems {
-        e.add("options", format!("line {n} {m}"));
+    problems
+}
+
+/// The options text without its refused lines, and each refused line with
+/// why: what `import` keeps of a hand-written sshd_config, and what it says
+/// it left behind.
+pub fn retain_valid_options(text: &str) -> (String, Vec<String>) {
+    let problems = option_problems(text);
+    if problems.iter().any(|(n, _)| *n == 0) {
+        return (String::new(), problems.into_iter().map(|(_, m)| m).collect());
     }
+    let drop: Vec<usize> = problems.iter().map(|(n, _)| *n).collect();
+    let kept = text::without_lines(text, &drop).trim().to_string();
+    (kept, problems.into_iter().map(|(_, m)| m).collect())
 }
 
 #[cfg(test)]

@@ -17,14 +17,47 @@ pub(crate) fn without_lines(text: &str, drop: &[usize]) -> String {
         .join("\n")
 }
 
-/// Rejects control characters (newline, carriage return, NUL, tab, ESC...).
+/// Rejects control characters (newline, carriage return, NUL, tab, ESC...)
+/// and characters that make text display as something else (see
+/// [`is_deceptive`]).
 pub fn single_line(s: &str) -> Result<(), String> {
-    match s.chars().find(|c| c.is_control()) {
+    match s.chars().find(|c| c.is_control() || is_deceptive(*c)) {
         None => Ok(()),
         Some('\n') | Some('\r') => Err("may not contain a line break".into()),
         Some('\0') => Err("may not contain a NUL character".into()),
+        Some(c) if is_deceptive(c) => Err(format!(
+            "may not contain U+{:04X}, an invisible or text-direction character (it would make the text display as something else)",
+            c as u32
+        )),
         Some(c) => Err(format!("may not contain the control character U+{:04X}", c as u32)),
     }
+}
+
+/// Characters that are invisible or reorder the text around them, so a name
+/// holding one displays as something else in a list, a page or a log:
+/// Unicode's format characters (Cf: bidi overrides and isolates, zero-width
+/// spaces and joiners, the BOM, tags...), the line and paragraph separators
+/// (U+2028, U+2029), variation selectors and the Hangul fillers.
+pub fn is_deceptive(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180B..=0x180F
+        | 0x0600..=0x0605 | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2
+        | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
+        | 0xFEFF | 0xFFA0 | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F
+        | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0000..=0xE0FFF)
+}
+
+/// A string as it may enter a log or an audit row: at most `max`
+/// characters (an ellipsis says it was cut), control and deceptive
+/// characters shown as `?`. Logs keep what an attacker sends bounded and
+/// readable.
+pub fn loggable(s: &str, max: usize) -> String {
+    let mut out: String =
+        s.chars().take(max).map(|c| if c.is_control() || is_deceptive(c) { '?' } else { c }).collect();
+    if s.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// A value for a `key = value` line of smb.conf.
@@ -110,6 +143,30 @@ mod tests {
             assert!(single_line(bad).is_err(), "{bad:?}");
         }
         assert!(single_line("plain text, with: punctuation [ok]").is_ok());
+    }
+
+    #[test]
+    fn names_that_display_as_something_else_are_refused() {
+        for bad in [
+            "abc\u{202E}fdp.exe",
+            "a\u{2028}b",
+            "a\u{2029}b",
+            "zero\u{200B}width",
+            "\u{FEFF}bom",
+            "x\u{2066}y",
+            "tag\u{E0041}",
+            "v\u{FE0F}s",
+            "\u{3164}",
+        ] {
+            assert!(single_line(bad).unwrap_err().contains("U+"), "{bad:?}");
+        }
+        assert!(single_line("Ünïcödé, 日本語, emoji 🙂").is_ok());
+    }
+
+    #[test]
+    fn loggable_strings_are_cut_and_cleaned() {
+        assert_eq!(loggable("ab\ncd\u{202E}", 10), "ab?cd?");
+        assert_eq!(loggable(&"x".repeat(1_000_000), 4), "xxxx…");
     }
 
     #[test]

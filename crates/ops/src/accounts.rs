@@ -101,15 +101,17 @@ impl Nasguard {
     /// Checks a password. Unknown names cost the same as wrong passwords,
     /// so the timing does not tell which names exist.
     pub fn verify_password(&self, name: &str, password: &str) -> Result<bool> {
-        let stored = self.store.admin_password(name)?;
-        let phc = match &stored {
-            Some(p) => p.clone(),
-            None => dummy_phc()?,
-        };
-        let ok = PasswordHash::new(&phc)
-            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-            .unwrap_or(false);
-        Ok(ok && stored.is_some())
+        Ok(self.password_check(name)?.verify(password))
+    }
+
+    /// What checking `name`'s password needs, read from the store; the
+    /// check itself ([`PasswordCheck::verify`]) is slow on purpose and
+    /// needs no store, so a server runs it without holding the store.
+    pub fn password_check(&self, name: &str) -> Result<PasswordCheck> {
+        Ok(match self.store.admin_password(name)? {
+            Some(phc) => PasswordCheck { phc, exists: true },
+            None => PasswordCheck { phc: dummy_phc()?, exists: false },
+        })
     }
 
     /// A new API token for `admin`: returned once, stored as a digest.
@@ -121,7 +123,7 @@ impl Nasguard {
                 format!("no admin {admin:?} (create one with `nasguard admin create`)"),
             ));
         }
-        if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
+        if name.is_empty() || name.len() > 64 || nasguard_model::text::single_line(name).is_err() {
             return Err(invalid("token", "name", "use 1-64 printable characters"));
         }
         let token = format!("{TOKEN_PREFIX}{}", random_token()?);
@@ -168,6 +170,23 @@ impl Nasguard {
 
 /// An Argon2id hash of a random password nobody knows, verified against
 /// when the name is unknown (made once per process).
+/// A stored Argon2id hash (or a dummy one for an unknown name, so both
+/// cost the same), ready to check a password against.
+pub struct PasswordCheck {
+    phc: String,
+    exists: bool,
+}
+
+impl PasswordCheck {
+    /// Argon2id: tens of milliseconds of CPU.
+    pub fn verify(&self, password: &str) -> bool {
+        let ok = PasswordHash::new(&self.phc)
+            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .unwrap_or(false);
+        ok && self.exists
+    }
+}
+
 fn dummy_phc() -> Result<String> {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     if let Some(p) = DUMMY.get() {

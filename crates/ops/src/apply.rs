@@ -113,6 +113,10 @@ impl Nasguard {
 
     fn rendered(&self) -> Result<(i64, Vec<RenderedFile>)> {
         let snap = self.snapshot()?;
+        // A store written by an older nasguard may hold what validation
+        // refuses today: never render it.
+        snap.config.validate()?;
+        crate::host::check_extents(&snap.config, &self.host_root())?;
         let layout = self.layout()?;
         let files = render_all(&snap.config, &layout, &read_ids(&self.host_root()), snap.revision)
             .map_err(|e| OpsError::Daemon(e.to_string()))?;

@@ -9,35 +9,127 @@ use nasguard_parse::import::{
 use nasguard_parse::{Files, Loc};
 use nasguard_policy::{Facts, Location, find_rule};
 use nasguard_report::Report;
-use std::path::{Path, PathBuf};
+use std::cell::{Cell, RefCell};
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Component, Path, PathBuf};
 
-/// The filesystem, with `/etc/...` (as includes name them) mapped into the
-/// audited directory.
+/// A config directory read as the daemons would read `/etc`, confined to it.
+///
+/// **Security invariant:** every file read resolves inside the directory
+/// (after `..`, symlinks and `/proc` magic links), is a regular file, and
+/// fits the caps below; anything else is refused with a diagnostic that
+/// names the path and the reason, never the content. A FIFO cannot block
+/// the read (it is opened non-blocking and refused), a device cannot feed it
+/// forever, and an include of `/proc/self/root/etc/shadow` is outside.
 pub struct FsFiles {
-    pub etc: PathBuf,
+    /// The directory, canonical: it stands for `/etc`.
+    root: PathBuf,
+    /// Bytes that may still be read in all.
+    budget: Cell<u64>,
+    refused: RefCell<Vec<String>>,
 }
 
+/// The largest config file read.
+pub const MAX_FILE_BYTES: u64 = 4 << 20;
+/// The most read from one directory in all.
+pub const MAX_TOTAL_BYTES: u64 = 32 << 20;
+
 impl FsFiles {
-    fn map(&self, path: &Path) -> PathBuf {
-        match path.strip_prefix("/etc") {
-            Ok(rest) => self.etc.join(rest),
-            Err(_) => path.to_path_buf(),
+    pub fn new(etc: &Path) -> std::io::Result<FsFiles> {
+        Ok(FsFiles { root: etc.canonicalize()?, budget: Cell::new(MAX_TOTAL_BYTES), refused: RefCell::default() })
+    }
+
+    /// Paths that were refused, each with why.
+    pub fn refusals(&self) -> Vec<String> {
+        self.refused.borrow().clone()
+    }
+
+    fn refuse(&self, path: &Path, why: &str) -> String {
+        let message = format!("{}: not read: {why}", path.display());
+        self.refused.borrow_mut().push(message.clone());
+        message
+    }
+
+    /// The real path of `path` (as a daemon names it, `/etc/...`) inside
+    /// the directory. `Ok(None)`: it does not exist.
+    fn resolve(&self, path: &Path) -> std::result::Result<Option<PathBuf>, String> {
+        let mut lexical = PathBuf::from("/");
+        for part in path.components() {
+            match part {
+                Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+                Component::ParentDir => {
+                    lexical.pop();
+                }
+                Component::Normal(p) => lexical.push(p),
+            }
         }
+        let Ok(rest) = lexical.strip_prefix("/etc") else {
+            return Err(self.refuse(path, "outside the audited directory (it stands for /etc)"));
+        };
+        let real = match self.root.join(rest).canonicalize() {
+            Ok(real) => real,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.refuse(path, &e.to_string())),
+        };
+        if !real.starts_with(&self.root) {
+            return Err(self.refuse(path, "a link that leads outside the audited directory"));
+        }
+        Ok(Some(real))
+    }
+
+    fn read_confined(&self, path: &Path) -> std::result::Result<String, String> {
+        let Some(real) = self.resolve(path)? else {
+            return Err("no such file".into());
+        };
+        // Non-blocking: opening a FIFO must not wait for a writer. No
+        // following links: the path was resolved already.
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+            .open(&real)
+            .map_err(|e| self.refuse(path, &e.to_string()))?;
+        let meta = file.metadata().map_err(|e| self.refuse(path, &e.to_string()))?;
+        if !meta.is_file() {
+            return Err(self.refuse(path, "not a regular file"));
+        }
+        let cap = MAX_FILE_BYTES.min(self.budget.get());
+        if meta.len() > cap {
+            let why = if cap < MAX_FILE_BYTES {
+                format!("the directory's files exceed {} MiB in all", MAX_TOTAL_BYTES >> 20)
+            } else {
+                format!("larger than {} MiB", MAX_FILE_BYTES >> 20)
+            };
+            return Err(self.refuse(path, &why));
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        file.take(cap + 1).read_to_end(&mut bytes).map_err(|e| self.refuse(path, &e.to_string()))?;
+        if bytes.len() as u64 > cap {
+            return Err(self.refuse(path, "grew while it was read"));
+        }
+        self.budget.set(self.budget.get() - bytes.len() as u64);
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        matches!(self.resolve(path), Ok(Some(_)))
     }
 }
 
 impl Files for FsFiles {
-    fn read(&self, path: &Path) -> Option<String> {
-        std::fs::read_to_string(self.map(path)).ok()
+    fn read(&self, path: &Path) -> std::result::Result<String, String> {
+        self.read_confined(path)
     }
 
     fn glob(&self, pattern: &Path) -> Vec<PathBuf> {
         let (Some(dir), Some(pat)) = (pattern.parent(), pattern.file_name().and_then(|p| p.to_str())) else {
             return vec![];
         };
-        let mut out: Vec<PathBuf> = std::fs::read_dir(self.map(dir))
+        let Ok(Some(real)) = self.resolve(dir) else { return vec![] };
+        let mut out: Vec<PathBuf> = std::fs::read_dir(real)
             .map(|rd| {
                 rd.filter_map(|e| e.ok())
+                    .take(MAX_GLOB_ENTRIES)
                     .filter_map(|e| e.file_name().to_str().map(String::from))
                     .filter(|n| nasguard_parse::glob_match(pat, n))
                     .map(|n| dir.join(n))
@@ -48,6 +140,9 @@ impl Files for FsFiles {
         out
     }
 }
+
+/// The most directory entries a glob looks at.
+const MAX_GLOB_ENTRIES: usize = 4096;
 
 /// What was read from a config directory.
 pub struct Scanned {
@@ -62,15 +157,15 @@ pub struct Scanned {
 /// Reads DIR as an `/etc`: samba/smb.conf, ssh/sshd_config, exports and
 /// exports.d/*.exports, ganesha/ganesha.conf, tgt/targets.conf and
 /// tgt/conf.d/*.conf.
-pub fn scan(etc: &Path) -> Scanned {
-    let fs = FsFiles { etc: etc.to_path_buf() };
+pub fn scan(etc: &Path) -> Result<Scanned> {
+    let fs = FsFiles::new(etc).map_err(|source| OpsError::Io { path: etc.to_path_buf(), source })?;
     let mut imported = Imported::default();
     let mut services = vec![];
     let mut files = vec![];
     let mut diagnostics = vec![];
     let show = |l: &Loc, m: &str| format!("{}:{}: {m}", l.file.display(), l.line);
     let smb = PathBuf::from("/etc/samba/smb.conf");
-    if fs.read(&smb).is_some() {
+    if fs.exists(&smb) {
         let conf = nasguard_parse::smb::parse(&smb, &fs);
         diagnostics.extend(conf.diags.iter().map(|d| show(&d.loc, &d.message)));
         import_smb(&conf, &mut imported);
@@ -78,7 +173,7 @@ pub fn scan(etc: &Path) -> Scanned {
         files.push(smb);
     }
     let sshd = PathBuf::from("/etc/ssh/sshd_config");
-    if fs.read(&sshd).is_some() {
+    if fs.exists(&sshd) {
         let conf = nasguard_parse::sshd::parse(&sshd, &fs);
         diagnostics.extend(conf.diags.iter().map(|d| show(&d.loc, &d.message)));
         import_sshd(&conf, &mut imported);
@@ -89,13 +184,13 @@ pub fn scan(etc: &Path) -> Scanned {
     export_files.extend(fs.glob(Path::new("/etc/exports.d/*.exports")));
     let mut exports = nasguard_parse::exports::Exports::default();
     for f in export_files {
-        if let Some(text) = fs.read(&f) {
+        if let Ok(text) = fs.read(&f) {
             nasguard_parse::exports::parse(&text, &f, &mut exports);
             files.push(f);
         }
     }
     let ganesha = PathBuf::from("/etc/ganesha/ganesha.conf");
-    let ganesha_text = fs.read(&ganesha);
+    let ganesha_text = fs.read(&ganesha).ok();
     if !exports.exports.is_empty() || ganesha_text.is_some() {
         services.push(Service::Nfs);
     }
@@ -111,7 +206,7 @@ pub fn scan(etc: &Path) -> Scanned {
     tgt_files.extend(fs.glob(Path::new("/etc/tgt/conf.d/*.conf")));
     let mut tgt = nasguard_parse::tgt::TgtConf::default();
     for f in tgt_files {
-        if let Some(text) = fs.read(&f) {
+        if let Ok(text) = fs.read(&f) {
             let part = nasguard_parse::tgt::parse(&text, &f);
             tgt.globals.extend(part.globals);
             tgt.targets.extend(part.targets);
@@ -124,18 +219,23 @@ pub fn scan(etc: &Path) -> Scanned {
         diagnostics.extend(tgt.diags.iter().map(|d| show(&d.loc, &d.message)));
         import_tgt(&tgt, &mut imported);
     }
-    Scanned { imported, services, files, diagnostics }
+    for refused in fs.refusals() {
+        if !diagnostics.iter().any(|d| d.contains(&refused)) {
+            diagnostics.push(refused);
+        }
+    }
+    Ok(Scanned { imported, services, files, diagnostics })
 }
 
 /// Audits the files under `etc` with the same rules, each finding pointing
 /// at the file and line that set it. Touches no store.
-pub fn audit_config_dir(etc: &Path, facts: &Facts) -> (Report, Scanned) {
-    let scanned = scan(etc);
+pub fn audit_config_dir(etc: &Path, facts: &Facts) -> Result<(Report, Scanned)> {
+    let scanned = scan(etc)?;
     let findings = nasguard_policy::audit(&scanned.imported.config, facts)
         .into_iter()
         .filter(|f| scanned.services.contains(&f.service))
         .map(|mut f| {
-            let field = find_rule(&f.rule).and_then(|r| r.info.field);
+            let field = f.field.as_deref().or_else(|| find_rule(&f.rule).and_then(|r| r.info.field));
             let loc = scanned.imported.locate(&f.object, field).or_else(|| {
                 // A default value: point at the service's main file.
                 let main = match f.service {
@@ -153,14 +253,72 @@ pub fn audit_config_dir(etc: &Path, facts: &Facts) -> (Report, Scanned) {
             f
         })
         .collect();
-    (Report::new(findings, vec![]), scanned)
+    Ok((Report::new(findings, vec![]), scanned))
+}
+
+/// Where imported settings came from, to name what stays behind.
+pub(crate) struct ImportSources {
+    pub ssh: &'static str,
+    pub smb_global: &'static str,
+    pub smb_share: &'static str,
+}
+
+impl ImportSources {
+    pub const CONFIG_DIR: ImportSources =
+        ImportSources { ssh: "sshd_config", smb_global: "smb.conf [global]", smb_share: "smb.conf" };
+}
+
+/// What the importers produced, made storable: nasguard writes the
+/// raw-judged Samba parameters itself, and what sshd or Samba does but
+/// nasguard refuses stays behind, each line named (the dangerous ones with
+/// their rule, as the audit reports them). Shared by `import --from` and
+/// `import --truenas-config`.
+pub(crate) fn keep_importable(from: &mut Config, notes: &mut Vec<String>, src: &ImportSources) {
+    // nasguard writes the raw-judged Samba parameters itself.
+    let (lines, _) = nasguard_model::parse_smb_aux(&from.smb.smb_options);
+    from.smb.smb_options = lines
+        .iter()
+        .filter(|l| !SMB_RAW_JUDGED.contains(&l.key.as_str()))
+        .map(|l| format!("{} = {}", l.key, l.value))
+        .collect::<Vec<_>>()
+        .join("\n");
+    // What sshd does but nasguard refuses stays behind, each line named
+    // (the dangerous ones with their rule, as `audit --config-dir` reports them).
+    let (kept, refused) = nasguard_model::ssh::retain_valid_options(&from.ssh.options);
+    from.ssh.options = kept;
+    notes.extend(refused.into_iter().map(|why| format!("{}: not imported: {why}", src.ssh)));
+    let (kept, refused) = nasguard_model::retain_valid_smb_aux(&from.smb.smb_options, true, None);
+    from.smb.smb_options = kept;
+    notes.extend(refused.into_iter().map(|why| format!("{}: not imported: {why}", src.smb_global)));
+    for share in &mut from.smb_shares {
+        // `hosts allow = ALL` admits every host, as an empty list does,
+        // which is how nasguard says it (SMB-014 flags the file).
+        if let Some(why) = share.hostsallow_admits_everyone() {
+            notes.push(format!("{} [{}]: hosts allow {why}: imported as no restriction", src.smb_share, share.name));
+            share.hostsallow.clear();
+        }
+        // The importer spells out Samba's empty default for SMB-012;
+        // nasguard renders root there itself.
+        if nasguard_model::smb_invalid_users(&share.auxsmbconf).is_some_and(|names| names.is_empty()) {
+            let (lines, _) = nasguard_model::parse_smb_aux(&share.auxsmbconf);
+            share.auxsmbconf = lines
+                .iter()
+                .filter(|l| l.key != "invalid users")
+                .map(|l| format!("{} = {}", l.key, l.value))
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+        let (kept, refused) = nasguard_model::retain_valid_smb_aux(&share.auxsmbconf, false, Some(share));
+        share.auxsmbconf = kept;
+        notes.extend(refused.into_iter().map(|why| format!("{} [{}]: not imported: {why}", src.smb_share, share.name)));
+    }
 }
 
 impl Nasguard {
     /// `import [--from DIR]`: replaces the model of every service whose
     /// files are found. Settings the model cannot hold are listed.
     pub fn import(&mut self, etc: &Path) -> Result<Changed<Vec<String>>> {
-        let scanned = scan(etc);
+        let scanned = scan(etc)?;
         if scanned.services.is_empty() {
             return Err(OpsError::NotFound(format!(
                 "no smb.conf, sshd_config, exports, ganesha.conf or targets.conf under {}",
@@ -168,16 +326,9 @@ impl Nasguard {
             )));
         }
         let mut from: Config = scanned.imported.config.clone();
-        // nasguard writes the raw-judged Samba parameters itself.
-        let (lines, _) = nasguard_model::parse_smb_aux(&from.smb.smb_options);
-        from.smb.smb_options = lines
-            .iter()
-            .filter(|l| !SMB_RAW_JUDGED.contains(&l.key.as_str()))
-            .map(|l| format!("{} = {}", l.key, l.value))
-            .collect::<Vec<_>>()
-            .join("\n");
         let mut notes = scanned.imported.unmapped.clone();
         notes.extend(scanned.diagnostics.iter().cloned());
+        keep_importable(&mut from, &mut notes, &ImportSources::CONFIG_DIR);
         let services = scanned.services.clone();
         let files: Vec<String> = scanned.files.iter().map(|f| f.display().to_string()).collect();
         self.change(&format!("import from {}", etc.display()), move |cfg| {

@@ -1,5 +1,7 @@
-//! Host facts for the rules: group membership from the group database.
+//! Host facts for the rules: group membership and account ids from the
+//! account database.
 
+use nasguard_model::accounts::Accounts;
 use nasguard_policy::Facts;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,10 +11,16 @@ use std::path::Path;
 /// cannot be read, `groups` is `None` and rules needing it say so.
 pub fn read_facts(root: &Path) -> Facts {
     let Ok(group) = std::fs::read_to_string(root.join("etc/group")) else {
-        return Facts { groups: None };
+        return Facts { groups: None, accounts: None };
     };
     let passwd = std::fs::read_to_string(root.join("etc/passwd")).unwrap_or_default();
-    Facts { groups: Some(parse_groups(&group, &passwd)) }
+    Facts { groups: Some(parse_groups(&group, &passwd)), accounts: Some(read_accounts(root)) }
+}
+
+/// The account database under `root`: passwd, group and login.defs.
+pub fn read_accounts(root: &Path) -> Accounts {
+    let read = |f: &str| std::fs::read_to_string(root.join(f)).unwrap_or_default();
+    Accounts::parse(&read("etc/passwd"), &read("etc/group"), &read("etc/login.defs"))
 }
 
 fn parse_groups(group: &str, passwd: &str) -> BTreeMap<String, Vec<String>> {

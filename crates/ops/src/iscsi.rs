@@ -360,7 +360,9 @@ fn create_sparse(path: &std::path::Path, size: u64) -> Result<()> {
             ),
         )])));
     }
-    let f = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(io)?;
+    // The LUN's data: only root (the target daemon) reads or writes it.
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(io)?;
     f.set_len(size).and_then(|_| f.sync_all()).map_err(io)
 }
 

@@ -10,16 +10,17 @@ mod accounts;
 mod apply;
 mod configdir;
 mod facts;
+mod host;
 mod iscsi;
 mod live;
 pub mod scan;
 mod truenas;
 mod users;
 
-pub use accounts::{MIN_PASSWORD_LEN, SESSION_SECONDS, TOKEN_PREFIX, random_token};
+pub use accounts::{MIN_PASSWORD_LEN, PasswordCheck, SESSION_SECONDS, TOKEN_PREFIX, random_token};
 pub use apply::{Applied, ApplyReport, FileChange, ServiceStatus, StatusReport, read_ids};
 pub use configdir::{FsFiles, Scanned, audit_config_dir, scan};
-pub use facts::read_facts;
+pub use facts::{read_accounts, read_facts};
 pub use iscsi::{KINDS as ISCSI_KINDS, WizardInput, WizardResult, parse_size};
 pub use live::{Drift, LiveAudit};
 pub use truenas::{TruenasAudit, audit_truenas, audit_truenas_bytes};
@@ -139,10 +140,13 @@ impl Nasguard {
 
     /// The one path every change takes.
     pub fn change<T>(&mut self, summary: &str, f: impl FnOnce(&mut Config) -> Result<T>) -> Result<Changed<T>> {
+        let root = self.host.0.clone();
         let ((value, notes), revision) = self.store.change(&self.actor, summary, |cfg| {
+            let before = host::identities(cfg);
             let value = f(cfg)?;
             let notes = cfg.normalize();
             cfg.validate()?;
+            host::check_new_identities(cfg, &before, &read_accounts(&root))?;
             Ok::<_, OpsError>((value, notes))
         })?;
         Ok(Changed { value, revision, notes })

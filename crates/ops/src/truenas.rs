@@ -3,9 +3,9 @@
 //! read by `nasguard-truenas`, judged by the same rules, or carried into
 //! the store.
 
+use crate::configdir::{ImportSources, keep_importable};
 use crate::{Changed, Nasguard, OpsError, Result};
 use nasguard_model::{Config, Secret, ValidationErrors};
-use nasguard_parse::import::SMB_RAW_JUDGED;
 use nasguard_report::Report;
 use nasguard_truenas::{Backup, Mapped, pwenc};
 use serde::Serialize;
@@ -59,14 +59,12 @@ fn random_secret() -> Result<String> {
 fn importable(backup: &Backup, m: &Mapped, mnt_root: &Path) -> Result<(Config, Vec<String>)> {
     let mut cfg = m.config.clone();
     let mut notes = m.notes.clone();
-    // nasguard writes the raw-judged Samba parameters itself.
-    let (lines, _) = nasguard_model::parse_smb_aux(&cfg.smb.smb_options);
-    cfg.smb.smb_options = lines
-        .iter()
-        .filter(|l| !SMB_RAW_JUDGED.contains(&l.key.as_str()))
-        .map(|l| format!("{} = {}", l.key, l.value))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let sources = ImportSources {
+        ssh: "services_ssh.ssh_options",
+        smb_global: "services_cifs.cifs_srv_smb_options",
+        smb_share: "sharing_cifs_share.cifs_auxsmbconf",
+    };
+    keep_importable(&mut cfg, &mut notes, &sources);
     // Datasets become paths: /mnt/POOL/... under the chosen root.
     let moved = |p: &str| -> String {
         match p.strip_prefix("/mnt/") {
@@ -148,7 +146,25 @@ impl Nasguard {
     /// Settings the model cannot hold are listed; secrets are never printed.
     pub fn import_truenas(&mut self, path: &Path, mnt_root: &Path) -> Result<Changed<Vec<String>>> {
         let (backup, m) = nasguard_truenas::load(path).map_err(refused)?;
-        let (from, notes) = importable(&backup, &m, mnt_root)?;
+        let (mut from, mut notes) = importable(&backup, &m, mnt_root)?;
+        // TrueNAS's groups are not this host's: an administrators group
+        // that does not exist here (or is a system group) stays behind.
+        let accounts = crate::read_accounts(&self.host_root());
+        if let Some(g) = from.smb.admin_group.clone()
+            && accounts.privileged_group(&g) != Some(false)
+        {
+            notes.push(format!(
+                "services_cifs.cifs_srv_admin_group: {g:?} is not an unprivileged group on this host: not imported (create the group, then `nasguard config set smb admin_group={g}`)"
+            ));
+            from.smb.admin_group = None;
+        }
+        if from.smb.guest != "nobody" && accounts.privileged_user(&from.smb.guest) != Some(false) {
+            notes.push(format!(
+                "services_cifs.cifs_srv_guest: {:?} is not an unprivileged account on this host: the guest account stays nobody",
+                from.smb.guest
+            ));
+            from.smb.guest = "nobody".into();
+        }
         let shown = path.display().to_string();
         let release = m.release.clone();
         self.change(&format!("import --truenas-config {shown}"), move |cfg| {

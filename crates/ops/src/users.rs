@@ -23,6 +23,10 @@ pub struct UserInput {
     pub ssh_keys: Option<String>,
     /// Also make it an SMB user (needs `password`).
     pub smb: bool,
+    /// Let nasguard manage an existing ordinary account it did not create
+    /// (uid from UID_MIN to UID_MAX of /etc/login.defs). Root and system
+    /// accounts are never changed, adopted or not.
+    pub adopt: bool,
 }
 
 impl std::fmt::Debug for UserInput {
@@ -32,6 +36,7 @@ impl std::fmt::Debug for UserInput {
             .field("password", &self.password.as_ref().map(|_| nasguard_model::secret::MASK))
             .field("ssh_keys", &self.ssh_keys.is_some())
             .field("smb", &self.smb)
+            .field("adopt", &self.adopt)
             .finish()
     }
 }
@@ -55,14 +60,55 @@ fn tool(service: Service, name: &'static str, args: &[&str], stdin: Option<&str>
     Ok(())
 }
 
+/// The account's uid as the system resolves it (files, LDAP...: `getent`),
+/// or `None` when there is no such account.
+fn uid_of(name: &str) -> Option<u32> {
+    let out = Command::new("getent").args(["passwd", name]).stderr(Stdio::null()).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout).split(':').nth(2)?.trim().parse().ok()
+}
+
 fn exists(name: &str) -> bool {
-    Command::new("id")
-        .arg("-u")
-        .arg(name)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    uid_of(name).is_some()
+}
+
+/// UID_MIN and UID_MAX of /etc/login.defs (Debian's 1000 and 60000 when unset).
+fn uid_range() -> (u32, u32) {
+    let defs = std::fs::read_to_string("/etc/login.defs").unwrap_or_default();
+    let get = |key: &str, default: u32| {
+        defs.lines()
+            .filter_map(|l| {
+                let mut w = l.split_whitespace();
+                (w.next()? == key).then(|| w.next()?.parse().ok()).flatten()
+            })
+            .next_back()
+            .unwrap_or(default)
+    };
+    (get("UID_MIN", 1000), get("UID_MAX", 60000))
+}
+
+fn refused(message: String) -> OpsError {
+    OpsError::Invalid(ValidationErrors::single("user", "name", message))
+}
+
+/// Whether nasguard may change the existing account `name`: one it made or
+/// adopted before (`managed`), or an ordinary one the admin adopts now.
+/// Root and system accounts never (their passwords and keys are the host's).
+fn may_change(name: &str, uid: u32, managed: bool, adopt: bool) -> Result<()> {
+    let (min, max) = uid_range();
+    if uid == 0 || uid < min || uid > max {
+        return Err(refused(format!(
+            "{name:?} is root or a system account (uid {uid}, outside UID_MIN..UID_MAX {min}..{max} of /etc/login.defs): nasguard never changes its password or keys"
+        )));
+    }
+    if !managed && !adopt {
+        return Err(refused(format!(
+            "the account {name:?} exists and nasguard did not create it: to let nasguard set its password and keys, adopt it (CLI: --adopt, API: \"adopt\": true)"
+        )));
+    }
+    Ok(())
 }
 
 fn check_password(p: &str) -> Result<()> {
@@ -120,7 +166,12 @@ impl Nasguard {
         if input.smb && !layout.smb_conf().exists() {
             return Err(OpsError::Daemon("the SMB config is not written yet: run `nasguard apply` first".into()));
         }
-        let created = !exists(&input.name);
+        let managed = self.snapshot()?.config.site.users.iter().any(|u| u.name == input.name);
+        let existing = uid_of(&input.name);
+        if let Some(uid) = existing {
+            may_change(&input.name, uid, managed, input.adopt)?;
+        }
+        let created = existing.is_none();
         if created {
             tool(Service::Ssh, "useradd", &["-M", "-s", "/bin/sh", &input.name], None)?;
         }
@@ -145,7 +196,8 @@ impl Nasguard {
         let name = input.name.clone();
         let smb = input.smb;
         let ssh = keys.is_some();
-        self.change(&format!("user set {name}"), move |cfg| {
+        let summary = if input.adopt && !managed { format!("user adopt {name}") } else { format!("user set {name}") };
+        self.change(&summary, move |cfg| {
             match cfg.site.users.iter_mut().find(|u| u.name == name) {
                 Some(u) => {
                     u.smb |= smb;

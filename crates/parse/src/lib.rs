@@ -33,7 +33,9 @@ pub struct Diag {
 
 /// Read access for includes.
 pub trait Files {
-    fn read(&self, path: &Path) -> Option<String>;
+    /// The file's text, or why it cannot be read (missing, or refused: the
+    /// reason names the path, never its content).
+    fn read(&self, path: &Path) -> Result<String, String>;
     /// Paths matching a glob (`*` and `?` in the last component), sorted.
     fn glob(&self, pattern: &Path) -> Vec<PathBuf>;
 }
@@ -43,8 +45,8 @@ pub trait Files {
 pub struct MemFiles(pub BTreeMap<PathBuf, String>);
 
 impl Files for MemFiles {
-    fn read(&self, path: &Path) -> Option<String> {
-        self.0.get(path).cloned()
+    fn read(&self, path: &Path) -> Result<String, String> {
+        self.0.get(path).cloned().ok_or_else(|| "cannot read file".to_string())
     }
 
     fn glob(&self, pattern: &Path) -> Vec<PathBuf> {

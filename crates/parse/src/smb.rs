@@ -61,9 +61,12 @@ pub fn parse_text(text: &str) -> SmbConf {
 }
 
 fn read(path: &Path, files: &dyn Files, conf: &mut SmbConf, current: &mut Option<usize>, guard: &mut IncludeGuard) {
-    let Some(text) = files.read(path) else {
-        conf.diags.push(Diag { loc: Loc { file: path.into(), line: 0 }, message: "cannot read file".into() });
-        return;
+    let text = match files.read(path) {
+        Ok(text) => text,
+        Err(why) => {
+            conf.diags.push(Diag { loc: Loc { file: path.into(), line: 0 }, message: why });
+            return;
+        }
     };
     guard.enter(path);
     let mut pending = String::new();

@@ -95,9 +95,12 @@ pub fn parse_text(text: &str) -> SshdConf {
 }
 
 fn read(path: &Path, files: &dyn Files, conf: &mut SshdConf, guard: &mut IncludeGuard) {
-    let Some(text) = files.read(path) else {
-        conf.diags.push(Diag { loc: Loc { file: path.into(), line: 0 }, message: "cannot read file".into() });
-        return;
+    let text = match files.read(path) {
+        Ok(text) => text,
+        Err(why) => {
+            conf.diags.push(Diag { loc: Loc { file: path.into(), line: 0 }, message: why });
+            return;
+        }
     };
     guard.enter(path);
     for (i, raw) in text.lines().enumerate() {

@@ -64,6 +64,10 @@ pub struct Finding {
     pub remediation: String,
     pub fixable: bool,
     pub evidence: Evidence,
+    /// The setting the finding is about when a rule judges several (an sshd
+    /// keyword, a Samba parameter); otherwise the rule's own field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
     /// Where the setting is written, for findings from config files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,

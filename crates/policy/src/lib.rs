@@ -30,6 +30,9 @@ pub struct Facts {
     /// Group name to member user names (secondary members and users whose
     /// primary group it is). `None` when the group database was not read.
     pub groups: Option<BTreeMap<String, Vec<String>>>,
+    /// Account and group ids, to tell privileged accounts (SMB-012). `None`
+    /// when the account database was not read: rules then judge by name.
+    pub accounts: Option<nasguard_model::accounts::Accounts>,
 }
 
 /// Runs every rule's model check. Findings come in catalog order.

@@ -102,12 +102,82 @@ fn raw_samba_values_from_imported_configs_are_judged() {
     check("SMB-013", Severity::Low, |c| c.smb.smb_options = "client signing = default".into());
 }
 
+/// Evidence that only hand-written configs (`audit --config-dir`, import,
+/// TrueNAS backups) can carry: validation refuses it in a stored model.
+fn imported(rule: &str, severity: Severity, make: impl Fn(&mut Config)) -> Vec<Finding> {
+    let mut cfg = base();
+    make(&mut cfg);
+    assert!(cfg.validate().is_err(), "{rule}: a stored model must refuse this");
+    let found: Vec<Finding> = audit(&cfg, &Facts::default()).into_iter().filter(|f| f.rule == rule).collect();
+    assert!(found.iter().any(|f| f.severity == severity), "{rule}: {found:?}");
+    found
+}
+
+#[test]
+fn shares_that_act_as_root_are_found_however_written() {
+    for aux in
+        ["force user = root", "force group = wheel", "force group = +sudo", "force user = %U", "admin users = alice"]
+    {
+        let f = imported("SMB-012", Severity::High, |c| c.smb_shares[0].auxsmbconf = aux.into());
+        assert_eq!(f[0].field.as_deref(), aux.split(" =").next(), "{aux}");
+    }
+    // A [global] default reaches every share.
+    imported("SMB-012", Severity::High, |c| c.smb.smb_options = "force user = root".into());
+    // An imported share's invalid users without root (a stored one gets root
+    // added by normalisation).
+    let mut cfg = base();
+    cfg.smb_shares[0].auxsmbconf = "invalid users = bob".into();
+    assert!(audit(&cfg, &Facts::default()).iter().any(|f| f.rule == "SMB-012" && f.severity == Severity::Medium));
+    cfg.normalize();
+    assert!(audit(&cfg, &Facts::default()).iter().all(|f| f.rule != "SMB-012"));
+    // A system account is privileged by its uid, whatever its name.
+    let mut cfg = base();
+    cfg.smb_shares[0].auxsmbconf = "force user = daemon".into();
+    let accounts = nasguard_model::accounts::Accounts::parse("daemon:x:1:1::/:/bin/false\n", "", "");
+    let facts = Facts { accounts: Some(accounts), ..Default::default() };
+    assert!(audit(&cfg, &facts).iter().any(|f| f.rule == "SMB-012" && f.severity == Severity::High));
+    // An unprivileged account is fine.
+    cfg.smb_shares[0].auxsmbconf = "force user = media".into();
+    assert_eq!(cfg.validate(), Ok(()));
+    assert!(audit(&cfg, &Facts::default()).iter().all(|f| f.rule != "SMB-012"));
+}
+
+#[test]
+fn hosts_allow_that_admits_everyone_is_found() {
+    for list in [&["ALL"][..], &["0.0.0.0/0"], &["0.0.0.0/1", "128.0.0.0/1"], &["*"], &["::/0"]] {
+        imported("SMB-014", Severity::Medium, |c| {
+            c.smb_shares[0].hostsallow = list.iter().map(|s| s.to_string()).collect()
+        });
+    }
+}
+
+#[test]
+fn sshd_options_that_run_programs_or_read_files_are_found() {
+    for line in [
+        "AuthorizedKeysCommand /bin/sh -c id",
+        "AuthorizedKeysCommandUser root",
+        "Banner /etc/shadow",
+        "SetEnv LD_PRELOAD=/tmp/x.so",
+        "SecurityKeyProvider /tmp/x.so",
+        "ForceCommand /bin/sh",
+        "TrustedUserCAKeys /etc/shadow",
+    ] {
+        let f = imported("SSH-018", Severity::High, |c| c.ssh.options = line.into());
+        assert_eq!(f.len(), 1, "{line}");
+    }
+    let mut cfg = base();
+    cfg.ssh.options = "Banner none".into();
+    assert!(audit(&cfg, &Facts::default()).iter().all(|f| f.rule != "SSH-018"));
+}
+
 #[test]
 fn smb_admin_group_members_are_compared_with_the_approved_list() {
     let mut cfg = base();
     cfg.smb.admin_group = Some("smbadmins".into());
-    let facts =
-        Facts { groups: Some([("smbadmins".to_string(), vec!["alice".to_string(), "mallory".to_string()])].into()) };
+    let facts = Facts {
+        groups: Some([("smbadmins".to_string(), vec!["alice".to_string(), "mallory".to_string()])].into()),
+        accounts: None,
+    };
     cfg.site.approved_smb_admins = vec!["alice".into()];
     let f: Vec<Finding> = audit(&cfg, &facts).into_iter().filter(|f| f.rule == "SMB-006").collect();
     assert_eq!(f.len(), 1);
@@ -165,6 +235,22 @@ fn nfs_recommendations() {
     check("NFS-004", Severity::High, |c| c.nfs_shares[0].hosts = vec!["*.example.com".into()]);
     check("NFS-005", Severity::High, |c| c.nfs_shares[0].mapall_user = Some("root".into()));
     check("NFS-008", Severity::Medium, |c| c.nfs.servers = Some(64));
+}
+
+#[test]
+fn lists_that_add_up_to_everyone_are_everyone() {
+    check("NFS-001", Severity::High, |c| {
+        c.nfs_shares[0].networks = vec!["0.0.0.0/1".parse().unwrap(), "128.0.0.0/1".parse().unwrap()];
+        c.nfs_shares[0].allow_everyone = true;
+    });
+    imported("NFS-001", Severity::High, |c| c.nfs_shares[0].hosts = vec!["0.0.0.0/0".into()]);
+    imported("NFS-001", Severity::High, |c| c.nfs_shares[0].networks = vec!["::/0".parse().unwrap()]);
+    imported("ISCSI-006", Severity::High, |c| {
+        c.iscsi.initiators[0].auth_network = vec!["0.0.0.0/1".parse().unwrap(), "128.0.0.0/1".parse().unwrap()]
+    });
+    let mut cfg = base();
+    cfg.iscsi.initiators[0].initiators = vec!["ALL".into()];
+    assert!(audit(&cfg, &Facts::default()).iter().any(|f| f.rule == "ISCSI-005"));
 }
 
 #[test]

@@ -84,7 +84,9 @@ impl Writer {
     /// Appends one line; control characters become `?` (validation has
     /// already refused them, this is the belt to its braces).
     pub(crate) fn line(&mut self, text: &str) {
-        self.out.extend(text.chars().map(|c| if c.is_control() { '?' } else { c }));
+        self.out.extend(
+            text.chars().map(|c| if c.is_control() || nasguard_model::text::is_deceptive(c) { '?' } else { c }),
+        );
         self.out.push('\n');
     }
 

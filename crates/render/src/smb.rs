@@ -14,7 +14,7 @@ pub fn render(cfg: &Config, layout: &Layout, revision: i64) -> String {
     let mut w = Writer::new('#', revision, "nasguard config set smb ... / nasguard share smb ...");
     let guest_shares = cfg.smb_shares.iter().any(|s| s.enabled && s.guestok);
     w.line("[global]");
-    aux(&mut w, &svc.smb_options);
+    aux(&mut w, &svc.smb_options, &[]);
     w.kv("server role", "standalone server");
     w.kv("netbios name", &svc.netbiosname);
     if !svc.netbiosalias.is_empty() {
@@ -87,7 +87,7 @@ pub fn render(cfg: &Config, layout: &Layout, revision: i64) -> String {
 
 fn render_share(w: &mut Writer, share: &SmbShare, cfg: &Config) {
     w.line(&format!("[{}]", share.name));
-    aux(w, &share.auxsmbconf);
+    aux(w, &share.auxsmbconf, &["invalid users"]);
     let purpose = share.purpose_parameters(&cfg.smb);
     let path = purpose.iter().find(|(k, _)| *k == "path").map(|(_, v)| v.clone()).unwrap_or_else(|| share.path.clone());
     w.kv("path", &path);
@@ -104,15 +104,28 @@ fn render_share(w: &mut Writer, share: &SmbShare, cfg: &Config) {
     if !share.hostsdeny.is_empty() {
         w.kv("hosts deny", &share.hostsdeny.join(" "));
     }
-    w.kv("invalid users", "root");
+    // root is always invalid (SMB-012); names the admin made invalid, in
+    // [global] or on the share, are kept beside it rather than overridden.
+    let mut invalid = vec!["root".to_string()];
+    for text in [&cfg.smb.smb_options, &share.auxsmbconf] {
+        for name in nasguard_model::smb_invalid_users(text).unwrap_or_default() {
+            if !invalid.contains(&name) {
+                invalid.push(name);
+            }
+        }
+    }
+    w.kv("invalid users", &invalid.join(" "));
     w.kv("ea support", "yes");
     for (k, v) in purpose.iter().filter(|(k, _)| *k != "path") {
         w.kv(k, v);
     }
 }
 
-fn aux(w: &mut Writer, text: &str) {
+/// The auxiliary lines of a section, but the `merged` ones nasguard writes
+/// itself with the admin's values folded in.
+fn aux(w: &mut Writer, text: &str, merged: &[&str]) {
     let (lines, _) = nasguard_model::parse_smb_aux(text);
+    let lines: Vec<_> = lines.into_iter().filter(|l| !merged.contains(&l.key.as_str())).collect();
     if lines.is_empty() {
         return;
     }

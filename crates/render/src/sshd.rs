@@ -9,6 +9,7 @@
 use crate::{Layout, Writer, yes};
 use nasguard_model::Config;
 use nasguard_model::ssh::{HARDENED_DEFAULTS, parse_options};
+use nasguard_model::ssh_keywords::check_option;
 
 pub fn render(cfg: &Config, layout: &Layout, revision: i64) -> String {
     let s = &cfg.ssh;
@@ -64,7 +65,9 @@ pub fn render(cfg: &Config, layout: &Layout, revision: i64) -> String {
     }
     if !options.is_empty() {
         w.comment("auxiliary parameters");
-        for o in &options {
+        // Validation refused the rest already; a store written by an older
+        // nasguard is re-validated by apply. This is the last line of defence.
+        for o in options.iter().filter(|o| check_option(&o.keyword, &o.args).is_ok()) {
             w.line(&format!("{} {}", o.keyword, o.args));
         }
     }

@@ -4,11 +4,17 @@
 #   at a fixed 1000 requests/s with oha, then flat out with wrk;
 #   idle RSS before and after.
 # The store holds 50 SMB shares and 50 NFS exports, so the audit and the
-# page do real work. Usage: bash crates/server/benches/load.sh [SECONDS]
-# Needs oha (cargo install oha --version 1.16.0 --locked) and wrk (apt).
+# page do real work. Last, a login flood (login_flood.py): 300 wrong
+# passwords at once over 20 names and 10 loopback addresses while a token
+# client polls GET /api/v1/audit: how many guesses got checked (at most 5 per
+# name and 20 per address), and the poller's p99.
+# Usage: bash crates/server/benches/load.sh [SECONDS | flood]
+# Needs oha (cargo install oha --version 1.16.0 --locked) and wrk (apt),
+# except for `flood`, which needs only python3.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-secs=${1:-10}
+mode=${1:-10}
+secs=$mode; [ "$mode" = flood ] && secs=0
 port=18999
 oha=${OHA:-$(command -v oha || echo /tmp/oha-install/bin/oha)}
 cargo build --release -q -p nasguard
@@ -38,6 +44,11 @@ rss() { awk '/VmRSS/ {print $2 / 1024 " MB"}' /proc/$server/status; }
 echo "nasguard $(git rev-parse --short HEAD), $(nproc) cores; store: 50 SMB shares, 50 NFS exports"
 echo "start to first answered request: ${up_ms} ms (curl polling every 2 ms included)"
 echo "idle RSS after start: $(rss)"
+flood() {
+  python3 crates/server/benches/login_flood.py "$port" "$token" "$state" "$bin"
+  echo "RSS after the flood: $(rss)"
+}
+if [ "$mode" = flood ]; then flood; exit; fi
 run_oha() { # NAME URL HEADER
   "$oha" -z "${secs}s" -q 1000 -c 8 --latency-correction --no-tui --output-format json -H "$3" "$2" > "$work/oha.json"
   python3 - "$1" "$work/oha.json" <<'PY'
@@ -59,3 +70,4 @@ for path in /api/v1/audit /sharing; do
 done
 sleep 2
 echo "idle RSS after the load: $(rss)"
+flood

@@ -62,17 +62,37 @@ pub fn router(state: Shared) -> Router {
         .with_state(state)
 }
 
+/// How `nasguard serve` was asked to run.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// Mark the session cookie `Secure` (an HTTPS proxy is in front).
+    pub secure_cookies: bool,
+    /// The server speaks HTTPS itself (cookies are then always `Secure`,
+    /// and HSTS is sent).
+    pub tls: bool,
+    /// A request body must have arrived in full within this.
+    pub body_read: std::time::Duration,
+    /// Connections served at once; more wait in the kernel's backlog.
+    pub max_connections: usize,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            secure_cookies: false,
+            tls: false,
+            body_read: listen::BODY_READ,
+            max_connections: listen::MAX_CONNECTIONS,
+        }
+    }
+}
+
 /// Opens the store of `dir` for serving. With no admin yet, makes the
-/// one-time setup token and returns it. `tls`: the server speaks HTTPS
-/// itself (cookies are then always `Secure`, and HSTS is sent).
-pub fn prepare(
-    dir: &Path,
-    secure_cookies: bool,
-    tls: bool,
-) -> Result<(Shared, Option<String>), nasguard_ops::OpsError> {
+/// one-time setup token and returns it.
+pub fn prepare(dir: &Path, options: ServeOptions) -> Result<(Shared, Option<String>), nasguard_ops::OpsError> {
     let ng = Nasguard::open(dir, "server")?;
     let setup = if ng.admin_count()? == 0 { Some(nasguard_ops::random_token()?) } else { None };
-    let state = AppState::new(dir.to_path_buf(), ng, secure_cookies || tls, tls);
+    let state = AppState::new(dir.to_path_buf(), ng, options);
     if let Ok(mut slot) = state.setup_token.lock() {
         slot.clone_from(&setup);
     }

@@ -7,6 +7,7 @@ use axum::extract::ConnectInfo;
 use hyper_util::rt::TokioIo;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -20,6 +21,12 @@ use tower::ServiceExt;
 const HANDSHAKE: Duration = Duration::from_secs(10);
 /// Likewise for a request's head once connected.
 const HEADER_READ: Duration = Duration::from_secs(30);
+/// And for a request's whole body: a client that sends a byte every few
+/// seconds is cut off here, however long it could keep going.
+pub const BODY_READ: Duration = Duration::from_secs(30);
+/// Connections served at once; further ones wait in the kernel's backlog
+/// until one ends (a flood of idle connections cannot take every socket).
+pub const MAX_CONNECTIONS: usize = 512;
 
 /// The server's TLS settings from a PEM certificate chain and a PEM key.
 pub fn tls_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> {
@@ -49,13 +56,22 @@ pub async fn run(
     state: Shared,
     tls: Option<Arc<ServerConfig>>,
 ) -> std::io::Result<()> {
+    let limits = state.options.clone();
     let app = crate::router(state);
     let acceptor = tls.map(TlsAcceptor::from);
     let (stopping, stop_rx) = tokio::sync::watch::channel(false);
     let mut connections = tokio::task::JoinSet::new();
     let stop = crate::stop_signal();
     tokio::pin!(stop);
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
     loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            _ = &mut stop => break,
+        };
         let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(x) => x,
@@ -68,7 +84,11 @@ pub async fn run(
             _ = &mut stop => break,
         };
         while connections.try_join_next().is_some() {}
-        connections.spawn(connection(tcp, peer, app.clone(), acceptor.clone(), stop_rx.clone()));
+        let serve = connection(tcp, peer, app.clone(), acceptor.clone(), stop_rx.clone(), limits.body_read);
+        connections.spawn(async move {
+            serve.await;
+            drop(slot);
+        });
     }
     let _ = stopping.send(true);
     let _ = tokio::time::timeout(DRAIN, async { while connections.join_next().await.is_some() {} }).await;
@@ -84,27 +104,33 @@ async fn connection(
     app: axum::Router,
     acceptor: Option<TlsAcceptor>,
     stop: tokio::sync::watch::Receiver<bool>,
+    body_read: Duration,
 ) {
     match acceptor {
         Some(acceptor) => {
             let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE, acceptor.accept(tcp)).await else {
                 return;
             };
-            http(TokioIo::new(stream), peer, app, stop).await;
+            http(TokioIo::new(stream), peer, app, stop, body_read).await;
         }
-        None => http(TokioIo::new(tcp), peer, app, stop).await,
+        None => http(TokioIo::new(tcp), peer, app, stop, body_read).await,
     }
 }
 
 /// HTTP/1.1 on one connection: a request head must arrive within
 /// [`HEADER_READ`]; on stop, the request in flight finishes, then it closes.
-async fn http<I>(io: I, peer: SocketAddr, app: axum::Router, mut stop: tokio::sync::watch::Receiver<bool>)
-where
+async fn http<I>(
+    io: I,
+    peer: SocketAddr,
+    app: axum::Router,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    body_read: Duration,
+) where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
         req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
-        app.clone().oneshot(req.map(axum::body::Body::new))
+        app.clone().oneshot(req.map(|body| axum::body::Body::new(Deadline::new(body, body_read))))
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(hyper_util::rt::TokioTimer::new())
@@ -117,5 +143,50 @@ where
             conn.as_mut().graceful_shutdown();
             let _ = conn.await;
         }
+    }
+}
+
+/// A request body that must have arrived in full by a deadline.
+struct Deadline<B> {
+    body: B,
+    limit: Duration,
+    sleep: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl<B> Deadline<B> {
+    fn new(body: B, limit: Duration) -> Self {
+        Deadline { body, limit, sleep: Box::pin(tokio::time::sleep(limit)) }
+    }
+}
+
+/// What a body that took too long ends with.
+#[derive(Debug, thiserror::Error)]
+#[error("the request body did not arrive within {0:?}")]
+pub struct TooSlow(Duration);
+
+impl<B> http_body::Body for Deadline<B>
+where
+    B: http_body::Body<Data = axum::body::Bytes> + Unpin,
+    B::Error: Into<axum::BoxError>,
+{
+    type Data = axum::body::Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if self.sleep.as_mut().poll(cx).is_ready() {
+            return std::task::Poll::Ready(Some(Err(Box::new(TooSlow(self.limit)))));
+        }
+        std::pin::Pin::new(&mut self.body).poll_frame(cx).map_err(Into::into)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
     }
 }

@@ -15,25 +15,30 @@ pub struct AppState {
     /// Valid until the first admin is created through `/setup`.
     pub setup_token: Mutex<Option<String>>,
     pub limiter: LoginLimiter,
+    /// Where passwords are checked: a few threads of their own.
+    pub hasher: Hasher,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Mark the session cookie `Secure` (HTTPS here or at a proxy in front).
     pub secure_cookies: bool,
     /// This process terminates TLS itself (HSTS is sent).
     pub tls: bool,
+    pub options: crate::ServeOptions,
 }
 
 pub type Shared = Arc<AppState>;
 
 impl AppState {
-    pub fn new(dir: PathBuf, ng: Nasguard, secure_cookies: bool, tls: bool) -> AppState {
+    pub fn new(dir: PathBuf, ng: Nasguard, options: crate::ServeOptions) -> AppState {
         AppState {
             dir,
             ng: Mutex::new(ng),
             setup_token: Mutex::new(None),
             limiter: LoginLimiter::default(),
+            hasher: Hasher::start(std::thread::available_parallelism().map(|n| n.get().div_ceil(2)).unwrap_or(1)),
             metrics: crate::metrics::handle(),
-            secure_cookies,
-            tls,
+            secure_cookies: options.secure_cookies || options.tls,
+            tls: options.tls,
+            options,
         }
     }
 
@@ -73,6 +78,14 @@ impl AppState {
         .map_err(ApiError::from)
     }
 
+    /// Checks `name`'s password without holding the store while Argon2id
+    /// runs, on the [`Hasher`]'s threads.
+    pub async fn check_password(self: &Arc<Self>, name: &str, password: String) -> ApiResult<bool> {
+        let lookup = name.to_string();
+        let check = self.run("server", move |ng| ng.password_check(&lookup)).await?;
+        self.hasher.verify(check, password).await
+    }
+
     pub fn take_setup_token(&self, offered: &str) -> bool {
         let mut slot = self.setup_token.lock().unwrap_or_else(PoisonError::into_inner);
         let ok = slot.as_deref().is_some_and(|t| constant_time_eq(t.as_bytes(), offered.as_bytes()));
@@ -88,58 +101,147 @@ impl AppState {
     }
 }
 
+/// A few threads that do nothing but check passwords. Argon2id is CPU-bound
+/// and takes 19 MiB per check: on threads of its own, at most one check per
+/// thread runs at once, the other requests keep the remaining cores, and the
+/// memory is reused by the same few threads instead of being left behind in
+/// an allocator arena of every blocking thread a flood would start.
+pub struct Hasher {
+    jobs: std::sync::mpsc::SyncSender<HashJob>,
+}
+
+type HashJob = (nasguard_ops::PasswordCheck, String, tokio::sync::oneshot::Sender<bool>);
+
+impl Hasher {
+    pub fn start(threads: usize) -> Hasher {
+        // Checks waiting beyond this are refused rather than queued: the
+        // limiter lets few through, so a full queue is an attack.
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<HashJob>(256);
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..threads.max(1) {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new().name(format!("password-check-{i}")).spawn(move || {
+                loop {
+                    let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                    let Ok((check, password, answer)) = job else { return };
+                    let _ = answer.send(check.verify(&password));
+                }
+            });
+            drop(spawned);
+        }
+        Hasher { jobs }
+    }
+
+    pub async fn verify(&self, check: nasguard_ops::PasswordCheck, password: String) -> ApiResult<bool> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        self.jobs.try_send((check, password, answer)).map_err(|_| ApiError::TooManyAttempts(1))?;
+        answered.await.map_err(|e| ApiError::Internal(e.to_string()))
+    }
+}
+
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Failed logins per account name and per client address: after
-/// [`MAX_FAILURES_PER_ACCOUNT`] failures for one name, or
-/// [`MAX_FAILURES_PER_ADDRESS`] from one address (guessing across many
-/// names), further attempts are refused until [`WINDOW`] has passed.
+/// Password guesses per account name and per client address: after
+/// [`MAX_FAILURES_PER_ACCOUNT`] for one name, or [`MAX_FAILURES_PER_ADDRESS`]
+/// from one address (guessing across many names), further attempts are
+/// refused until [`WINDOW`] has passed.
+///
+/// **Invariant:** an attempt is counted *before* its password is checked,
+/// under one lock ([`LoginLimiter::begin`]), so however many requests arrive
+/// at once, no more than the limit are ever checked. A good password gives
+/// the account's count back.
 #[derive(Default)]
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    counts: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
 pub const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
 pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
 pub const WINDOW: Duration = Duration::from_secs(300);
+/// Longer names are cut before they become keys (nobody's name is this long).
+pub const MAX_NAME_KEY: usize = 64;
+/// The table never holds more keys than this; beyond, the oldest windows go.
+const MAX_KEYS: usize = 100_000;
 
 /// The limiter's keys for one attempt, with their limits.
 pub fn login_keys(user: &str, address: &str) -> Vec<(String, u32)> {
+    let user: String = user.chars().take(MAX_NAME_KEY).collect();
     vec![(format!("user:{user}"), MAX_FAILURES_PER_ACCOUNT), (format!("ip:{address}"), MAX_FAILURES_PER_ADDRESS)]
 }
 
 impl LoginLimiter {
-    /// `Err(seconds to wait)` when any of `keys` is locked out.
-    pub fn check(&self, keys: &[(String, u32)]) -> Result<(), u64> {
-        let map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+    /// Counts one attempt against every key, or `Err(seconds to wait)` when
+    /// any key has used up its attempts (then nothing is counted).
+    pub fn begin(&self, keys: &[(String, u32)]) -> Result<(), u64> {
+        let mut map = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        map.retain(|_, (_, since)| since.elapsed() < WINDOW);
         for (k, limit) in keys {
-            if let Some((n, since)) = map.get(k) {
-                let age = since.elapsed();
-                if n >= limit && age < WINDOW {
-                    return Err((WINDOW - age).as_secs().max(1));
-                }
+            if let Some((n, since)) = map.get(k)
+                && n >= limit
+            {
+                return Err((WINDOW.saturating_sub(since.elapsed())).as_secs().max(1));
             }
+        }
+        if map.len() + keys.len() > MAX_KEYS
+            && let Some(oldest) = map.iter().min_by_key(|(_, (_, since))| *since).map(|(k, _)| k.clone())
+        {
+            map.remove(&oldest);
+        }
+        for (k, _) in keys {
+            map.entry(k.clone()).or_insert((0, Instant::now())).0 += 1;
         }
         Ok(())
     }
 
-    pub fn failed(&self, keys: &[(String, u32)]) {
-        let mut map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        // Keep the table small: forget windows that are over.
-        map.retain(|_, (_, since)| since.elapsed() < WINDOW);
+    /// A good password clears its account's count and gives the address
+    /// its attempt back.
+    pub fn succeeded(&self, keys: &[(String, u32)]) {
+        let mut map = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
         for (k, _) in keys {
-            let e = map.entry(k.clone()).or_insert((0, Instant::now()));
-            e.0 += 1;
+            if k.starts_with("user:") {
+                map.remove(k);
+            } else if let Some((n, _)) = map.get_mut(k) {
+                *n = n.saturating_sub(1);
+            }
         }
     }
+}
 
-    /// A good login clears its account's count (not the address's).
-    pub fn succeeded(&self, keys: &[(String, u32)]) {
-        let mut map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        for (k, _) in keys.iter().filter(|(k, _)| k.starts_with("user:")) {
-            map.remove(k);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_more_than_the_limit_is_let_through_however_many_try_at_once() {
+        let limiter = std::sync::Arc::new(LoginLimiter::default());
+        let passed = std::sync::atomic::AtomicU32::new(0);
+        std::thread::scope(|s| {
+            for i in 0..200 {
+                let limiter = limiter.clone();
+                let passed = &passed;
+                s.spawn(move || {
+                    if limiter.begin(&login_keys("admin", &format!("10.0.0.{}", i % 3))).is_ok() {
+                        passed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+        assert_eq!(passed.into_inner(), MAX_FAILURES_PER_ACCOUNT);
+    }
+
+    #[test]
+    fn a_good_password_gives_the_account_its_attempts_back() {
+        let limiter = LoginLimiter::default();
+        let keys = login_keys("alice", "10.0.0.1");
+        for _ in 0..MAX_FAILURES_PER_ACCOUNT - 1 {
+            limiter.begin(&keys).unwrap();
         }
+        limiter.begin(&keys).unwrap();
+        limiter.succeeded(&keys);
+        assert!(limiter.begin(&keys).is_ok());
+        let long = "x".repeat(1_000_000);
+        assert_eq!(login_keys(&long, "a")[0].0.len(), "user:".len() + MAX_NAME_KEY);
     }
 }

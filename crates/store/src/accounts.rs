@@ -119,7 +119,12 @@ impl Store {
     pub fn event(&self, actor: &str, action: &str, detail: &str) -> Result<()> {
         self.conn.execute(
             "INSERT INTO events(at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
-            params![now(), actor, action, detail],
+            params![
+                now(),
+                crate::loggable(actor, crate::MAX_ACTOR),
+                crate::loggable(action, crate::MAX_SUMMARY),
+                crate::loggable(detail, crate::MAX_DETAIL)
+            ],
         )?;
         Ok(())
     }

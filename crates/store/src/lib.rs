@@ -49,6 +49,11 @@ pub enum StoreError {
     Corrupt(String),
     #[error("secret store: {0}")]
     Crypto(String),
+    /// The state directory could be changed by someone else.
+    #[error(
+        "{path}: {why}; nasguard keeps its database and keys there and will not use it (chmod 700 / chown it, or choose another --state-dir)"
+    )]
+    Unsafe { path: PathBuf, why: String },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -61,6 +66,13 @@ pub struct Deployment {
     pub bind: String,
     pub port_base: Option<u16>,
 }
+
+/// Strings that reach the log are capped (whatever a client sends as a user
+/// name or a share name, the row stays small and readable).
+pub const MAX_ACTOR: usize = 80;
+pub const MAX_SUMMARY: usize = 300;
+pub const MAX_DETAIL: usize = 300;
+use nasguard_model::text::loggable;
 
 /// One revision: the number and who made it, when and why.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -118,6 +130,9 @@ impl Store {
         if dir.join(DB_FILE).exists() {
             return Err(StoreError::AlreadyInitialized(dir.to_path_buf()));
         }
+        if dir.exists() {
+            check_private(dir)?;
+        }
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         set_mode(dir, 0o700)?;
         let key = crypto::Key::create(dir)?;
@@ -137,6 +152,7 @@ impl Store {
         if !db.exists() {
             return Err(StoreError::NotInitialized(dir.to_path_buf()));
         }
+        check_private(dir)?;
         let key = crypto::Key::load(dir)?;
         let conn = schema::open(&db)?;
         Ok(Store { conn, key, dir: dir.to_path_buf() })
@@ -184,6 +200,7 @@ impl Store {
         let before = load(&tx, &self.key)?;
         let mut after = before.config.clone();
         let out = change(&mut after)?;
+        let (actor, summary) = (&loggable(actor, MAX_ACTOR), &loggable(summary, MAX_SUMMARY));
         match write_change(&tx, &self.key, &before, &after, actor, summary)? {
             None => Ok((out, before.revision)),
             Some(rev) => {
@@ -424,6 +441,33 @@ fn load(conn: &Connection, key: &crypto::Key) -> Result<Snapshot> {
 }
 
 #[cfg(unix)]
+/// The effective uid of this process (Linux: /proc/self/status), if known.
+fn effective_uid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| l.strip_prefix("Uid:")).and_then(|ids| ids.split_whitespace().nth(1)?.parse().ok())
+}
+
+/// **Security invariant:** nasguard uses a state directory only if nobody
+/// but its owner can write it, and its owner runs nasguard: anyone else
+/// could swap the database or the key for their own.
+pub fn check_private(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(dir).map_err(io(dir))?;
+    let unsafe_dir = |why: String| Err(StoreError::Unsafe { path: dir.to_path_buf(), why });
+    if !meta.is_dir() {
+        return unsafe_dir("not a directory".into());
+    }
+    if meta.mode() & 0o022 != 0 {
+        return unsafe_dir(format!("group- or world-writable (mode {:o})", meta.mode() & 0o7777));
+    }
+    if let Some(me) = effective_uid()
+        && meta.uid() != me
+    {
+        return unsafe_dir(format!("owned by uid {}, not by uid {me} which runs nasguard", meta.uid()));
+    }
+    Ok(())
+}
+
 pub(crate) fn set_mode(path: &Path, mode: u32) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(io(path))

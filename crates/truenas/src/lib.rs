@@ -65,21 +65,11 @@ pub fn load_bytes(bytes: &[u8], label: &str) -> Result<(Backup, Mapped), Error> 
 /// backup, and whether its share is; none is fixable (there is no model
 /// here to fix: import it first).
 pub fn audit(m: &Mapped, file: &str) -> Vec<Finding> {
-    let findings = if m.match_options.is_empty() {
-        nasguard_policy::audit(&m.config, &m.facts)
-    } else {
-        // Judge the options sshd applies inside TrueNAS's Match blocks too.
-        let mut cfg = m.config.clone();
-        for (kw, value) in &m.match_options {
-            cfg.ssh.options.push_str(&format!("\n{kw} {value}"));
-        }
-        nasguard_policy::audit(&cfg, &m.facts)
-    };
-    findings
+    nasguard_policy::audit(&m.config, &m.facts)
         .into_iter()
         .map(|mut f| {
-            let field = find_rule(&f.rule).and_then(|r| r.info.field);
-            if let Some(at) = m.locate(&f.rule, field, &f.object) {
+            let field = f.field.clone().or_else(|| find_rule(&f.rule).and_then(|r| r.info.field).map(String::from));
+            if let Some(at) = m.locate(&f.rule, field.as_deref(), &f.object) {
                 f.location = Some(Location {
                     file: file.to_string(),
                     line: 0,

@@ -108,9 +108,6 @@ pub struct Mapped {
     pub annotations: BTreeMap<(String, String), String>,
     /// Encrypted CHAP secrets by auth id (the model holds placeholders).
     pub sealed: Vec<SealedAuth>,
-    /// `ssh_options` lines sshd applies inside TrueNAS's own Match blocks
-    /// (keyword, value): judged by the audit, not imported.
-    pub match_options: Vec<(String, String)>,
     /// SMB home shares (`cifs_home`): nasguard does not model `[homes]`.
     pub homes: Vec<String>,
 }
@@ -285,7 +282,7 @@ pub fn map(db: &Db) -> Result<Mapped> {
     m.notes.extend(warning);
     services(db, &mut m)?;
     let groups = accounts(db)?;
-    m.facts = Facts { groups: Some(groups.members) };
+    m.facts = Facts { groups: Some(groups.members), accounts: Some(groups.ids) };
     smb(db, &mut m)?;
     ssh(db, &groups.users, &mut m)?;
     nfs(db, &mut m)?;
@@ -319,6 +316,8 @@ fn services(db: &Db, m: &mut Mapped) -> Result<()> {
 
 struct Accounts {
     members: BTreeMap<String, Vec<String>>,
+    /// Names and ids, to tell privileged accounts (SMB-012).
+    ids: nasguard_model::accounts::Accounts,
     /// Users by id: (uid, name, ssh password enabled (None: no column)).
     users: Vec<(i64, String, Option<bool>)>,
 }
@@ -330,11 +329,18 @@ fn accounts(db: &Db) -> Result<Accounts> {
     let (uid, uname, ugroup) = (u.need("bsdusr_uid")?, u.need("bsdusr_username")?, u.need("bsdusr_group_id")?);
     let upw = u.opt("bsdusr_ssh_password_enabled");
     let gname = g.need("bsdgrp_group")?;
+    let gid = g.opt("bsdgrp_gid");
+    let mut ids = nasguard_model::accounts::Accounts::default();
     let (mg, mu) = (gm.need("bsdgrpmember_group_id")?, gm.need("bsdgrpmember_user_id")?);
     let mut group_by_id: HashMap<i64, String> = HashMap::new();
     let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for row in g.rows() {
         let name = g.text(row, gname)?;
+        if let Some(c) = gid
+            && let Some(n) = g.u32(row, c)?
+        {
+            ids.groups.insert(name.clone(), n);
+        }
         group_by_id.insert(g.id(row), name.clone());
         members.entry(name).or_default();
     }
@@ -349,7 +355,11 @@ fn accounts(db: &Db) -> Result<Accounts> {
             members.entry(group.clone()).or_default().push(name.clone());
         }
         let pw = upw.map(|c| u.bool(row, c)).transpose()?;
-        users.push((u.int(row, uid)?.unwrap_or(-1), name, pw));
+        let n = u.int(row, uid)?.unwrap_or(-1);
+        if let Ok(n32) = u32::try_from(n) {
+            ids.users.insert(name.clone(), n32);
+        }
+        users.push((n, name, pw));
     }
     for row in gm.rows() {
         let (Some(gid), Some(uid)) = (gm.int(row, mg)?, gm.int(row, mu)?) else { continue };
@@ -360,7 +370,7 @@ fn accounts(db: &Db) -> Result<Accounts> {
             }
         }
     }
-    Ok(Accounts { members, users })
+    Ok(Accounts { members, ids, users })
 }
 
 fn min_protocol(v: &str) -> Option<MinProtocol> {
@@ -777,22 +787,6 @@ fn ssh(db: &Db, users: &[(i64, String, Option<bool>)], m: &mut Mapped) -> Result
         }
     }
     let mut svc = imported.config.ssh.clone();
-    // `ssh_options` come after TrueNAS's own `Match User`/`Match Group`
-    // blocks, so sshd applies them to those users only, and the importer
-    // (which models no Match) sets them aside. The audit still judges the
-    // keywords that are not set globally (e.g. one that runs a program as
-    // root for those users): see [`Mapped::match_options`].
-    for block in conf.matches.iter().filter(|b| b.loc.line < first_option) {
-        for (kw, p) in &block.params {
-            if p.loc.line >= first_option
-                && nasguard_model::ssh::option_allowed(kw)
-                && svc.option(kw).is_none()
-                && !m.match_options.iter().any(|(k, _)| k == kw)
-            {
-                m.match_options.push((kw.clone(), p.value.clone()));
-            }
-        }
-    }
     // TrueNAS's "Allow Password Authentication": on, it lets every user
     // with SSH password login enabled (and the listed groups) use one.
     svc.passwordauth = passwordauth || svc.passwordauth;

@@ -6,6 +6,7 @@
 
 mod api;
 mod apply;
+mod attacks;
 mod cli;
 mod configdir;
 mod iscsi;
@@ -15,4 +16,5 @@ mod smb;
 mod ssh;
 mod support;
 mod truenas;
+mod vm;
 mod web;

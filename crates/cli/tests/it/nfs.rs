@@ -143,4 +143,24 @@ fn exports_reach_only_authorized_networks() {
     let (rc, out) = net.client(&net.inside, "nfs-cp", &[local.to_str().unwrap(), &format!("{url}/second.txt")]);
     assert_ne!(rc, 0, "a read-only export must refuse writes: {out}");
     assert!(!export.join("second.txt").exists());
+
+    // Lists that only add up to everyone are refused; the outside stays out.
+    for spelling in
+        ["networks=10.231.0.0/30,0.0.0.0/1,128.0.0.0/1", "hosts=*", "hosts=0.0.0.0/0", "hosts=::ffff:0.0.0.0/96"]
+    {
+        let o = s.run(&["share", "nfs", "set", "1", spelling]);
+        assert_eq!(o.code, 2, "{spelling}: {}", o.stderr);
+    }
+    server(&s, &net, &["apply"]);
+    let (_, out) = net.client(&net.outside, "showmount", &["-e", "10.231.1.1"]);
+    assert!(!out.contains(path), "{out}");
+
+    // Stopping NFS stops the rpcbind this sandbox started, and nothing else.
+    let rpcbind: u32 = std::fs::read_to_string(s.state().join("run/rpcbind.pid")).unwrap().trim().parse().unwrap();
+    server(&s, &net, &["service", "stop", "nfs"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::path::Path::new(&format!("/proc/{rpcbind}")).exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(!std::path::Path::new(&format!("/proc/{rpcbind}")).exists(), "rpcbind {rpcbind} still runs");
 }

@@ -95,10 +95,10 @@ fn a_config_the_daemon_rejects_leaves_the_previous_one_running() {
     let conf = s.state().join("etc/sshd_config");
     let before = std::fs::read(&conf).unwrap();
     // Valid for nasguard's model (a known keyword), invalid for sshd.
-    s.ok(&["config", "set", "ssh", "options=MaxAuthTries many"]);
+    s.ok(&["config", "set", "ssh", "options=PermitOpen localhost:notaport"]);
     let out = s.run(&["apply"]);
     assert_ne!(out.code, 0);
-    assert!(out.stderr.contains("sshd -t") && out.stderr.to_lowercase().contains("maxauthtries"), "{}", out.stderr);
+    assert!(out.stderr.contains("sshd -t") && out.stderr.to_lowercase().contains("port"), "{}", out.stderr);
     assert_eq!(std::fs::read(&conf).unwrap(), before, "the live config must be untouched");
     let st: serde_json::Value = serde_json::from_str(&s.ok(&["--json", "status"])).unwrap();
     assert_eq!(st["latest_applied"], false);

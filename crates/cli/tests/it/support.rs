@@ -99,7 +99,14 @@ impl Sandbox {
         let mut files: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(self.state())
             .unwrap()
             .map(|e| e.unwrap().path())
-            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("nasguard.db"))
+            // The -shm file is SQLite's shared index of the WAL: readers
+            // write their read marks into it, so it changes whenever another
+            // process (a running server) holds the database open. The data
+            // is in the database and its WAL.
+            .filter(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().to_string();
+                name.starts_with("nasguard.db") && !name.ends_with("-shm")
+            })
             .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
             .collect();
         files.sort();

@@ -483,3 +483,22 @@ fn the_upload_form_needs_the_sessions_csrf_token() {
     let html = r.text().unwrap();
     assert!(html.contains("TrueNAS 27.0 (development)") && html.contains("data-rule=\"SMB-001\""), "{html}");
 }
+
+#[test]
+fn ssh_options_nasguard_refuses_stay_behind_named() {
+    let s = Sandbox::new();
+    let mut db = minimal(Release::V25_04);
+    set(&mut db, "services_ssh", "ssh_options", "AuthorizedKeysCommand /usr/local/bin/keys\nMaxSessions 4".into());
+    let file = s.path("freenas-v1.db");
+    write_sqlite(&db, &file).unwrap();
+    let (code, json, _) = nasguard(&["audit", "--truenas-config", file.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1);
+    assert!(json.contains("SSH-018"), "{json}");
+    let out = s.ok(&["import", "--truenas-config", file.to_str().unwrap()]);
+    assert!(out.contains("services_ssh.ssh_options: not imported") && out.contains("authorizedkeyscommand"), "{out}");
+    let ssh = s.ok(&["config", "show", "ssh", "--json"]);
+    assert!(
+        ssh.to_lowercase().contains("maxsessions 4") && !ssh.to_lowercase().contains("authorizedkeyscommand"),
+        "{ssh}"
+    );
+}

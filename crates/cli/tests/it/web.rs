@@ -387,11 +387,11 @@ fn a_failed_apply_shows_the_daemons_reason_and_the_old_config_keeps_running() {
     assert!(b.text("#service-ssh .state").contains("Running"));
     // A known keyword with a value only sshd -t rejects.
     b.goto(&format!("{}/services/ssh", server.url));
-    b.fill("#f-options", "MaxAuthTries many");
+    b.fill("#f-options", "PermitOpen localhost:notaport");
     b.click("#save");
     b.wait_text(".notice", "Saved");
     b.goto(&format!("{}/apply", server.url));
-    b.wait_text("pre.diff", "axauthtries many");
+    b.wait_text("pre.diff", "localhost:notaport");
     b.click("#apply");
     let failed = b.wait_text("#apply-failed", "previous configuration is still in place and running");
     assert!(failed.contains("sshd -t"), "{failed}");

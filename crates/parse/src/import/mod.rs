@@ -12,6 +12,7 @@ use nasguard_model::iscsi::{
 };
 use nasguard_model::nfs::{NfsProtocol, NfsSecurity, NfsShare};
 use nasguard_model::smb::{MinProtocol, ServerSigning, SmbEncryption, SmbPurpose, SmbShare};
+use nasguard_model::ssh_keywords::Keyword;
 use nasguard_model::{Config, Secret};
 use std::collections::BTreeMap;
 
@@ -206,12 +207,41 @@ pub fn import_sshd(conf: &sshd::SshdConf, into: &mut Imported) {
             locs.push((kw, l));
         }
     }
-    for (kw, p) in &conf.global {
-        let known_elsewhere = SSHD_DEFAULTS.iter().any(|(k, _)| k == kw);
-        if !known_elsewhere && nasguard_model::ssh::option_allowed(kw) {
-            options.push(format!("{kw} {}", p.value));
-        } else if !known_elsewhere {
-            notes.push((p.loc.clone(), format!("{kw} {} (managed by nasguard or not an sshd keyword)", p.value)));
+    // Every other keyword sshd knows and nasguard does not own is kept as an
+    // option with its effective value, whether or not nasguard would accept
+    // it: the audit judges what sshd does (SSH-018 reports the dangerous
+    // ones), and `import` keeps only what validation accepts, naming the rest.
+    let mut option_locs: Vec<(String, Loc)> = vec![];
+    let repeated_values = |kw: &str| -> Vec<&sshd::Param> {
+        match conf.repeated.get(kw) {
+            Some(all) if nasguard_model::ssh_keywords::REPEATABLE.contains(&kw) => all.iter().collect(),
+            _ => conf.global.get(kw).into_iter().collect(),
+        }
+    };
+    for kw in conf.global.keys() {
+        if SSHD_DEFAULTS.iter().any(|(k, _)| k == kw) {
+            continue;
+        }
+        for p in repeated_values(kw) {
+            match nasguard_model::ssh_keywords::keyword(kw) {
+                None => notes.push((p.loc.clone(), format!("{kw} {} (not an sshd keyword nasguard knows)", p.value))),
+                Some(Keyword::Owned(by)) => {
+                    notes.push((p.loc.clone(), format!("{kw} {} (managed by nasguard: {by})", p.value)))
+                }
+                Some(_) => {
+                    options.push(format!("{kw} {}", p.value));
+                    option_locs.push((kw.clone(), p.loc.clone()));
+                }
+            }
+        }
+    }
+    // Keywords inside Match blocks that endanger the host count too.
+    for m in &conf.matches {
+        for (kw, p) in &m.params {
+            if nasguard_model::ssh_keywords::danger(kw, &p.value).is_some_and(|d| d.is_host_risk()) {
+                options.push(format!("{kw} {}", p.value));
+                option_locs.push((kw.clone(), p.loc.clone()));
+            }
         }
     }
     s.options = options.join("\n");
@@ -239,6 +269,10 @@ pub fn import_sshd(conf: &sshd::SshdConf, into: &mut Imported) {
     }
     for (f, l) in locs {
         into.at("ssh", f, &l);
+    }
+    for (f, l) in option_locs.into_iter().rev() {
+        // The first line of a keyword is the one to point at.
+        into.at("ssh", &f, &l);
     }
     for (l, m) in notes {
         into.note(&l, m);
@@ -327,14 +361,16 @@ pub fn import_smb(conf: &smb::SmbConf, into: &mut Imported) {
             locs.push((key.to_string(), l));
         }
     }
+    // Every other global line is kept with its value, accepted by nasguard
+    // or not: the audit judges what smbd does (SMB-012 reads `force user`,
+    // `admin users`...), and `import` keeps only what validation accepts,
+    // naming the rest.
     for (key, p) in &conf.global.params {
         if owned.contains(&key.as_str()) || SMB_RAW_JUDGED.contains(&key.as_str()) {
             continue;
         }
-        match nasguard_model::check_smb_aux_line(key, &p.value, true) {
-            Ok(()) => aux.push(format!("{key} = {}", p.value)),
-            Err(why) => into.note(&p.loc, format!("{key} = {} ({why})", p.value)),
-        }
+        aux.push(format!("{key} = {}", p.value));
+        locs.push((key.to_string(), p.loc.clone()));
     }
     into.config.smb.smb_options = aux.join("\n");
     for (f, l) in locs {
@@ -369,27 +405,7 @@ pub fn import_smb(conf: &smb::SmbConf, into: &mut Imported) {
             hostsdeny: p("hosts deny")
                 .map(|v| v.value.split([' ', ',']).filter(|s| !s.is_empty()).map(String::from).collect())
                 .unwrap_or_default(),
-            auxsmbconf: sec
-                .params
-                .iter()
-                .filter(|(k, _)| {
-                    ![
-                        "path",
-                        "available",
-                        "comment",
-                        "read only",
-                        "browseable",
-                        "guest ok",
-                        "access based share enum",
-                        "hosts allow",
-                        "hosts deny",
-                    ]
-                    .contains(&k.as_str())
-                })
-                .filter(|(k, v)| nasguard_model::check_smb_aux_line(k, &v.value, false).is_ok())
-                .map(|(k, v)| format!("{k} = {}", v.value))
-                .collect::<Vec<_>>()
-                .join("\n"),
+            auxsmbconf: share_aux(sec, conf),
             ..Default::default()
         };
         let object = format!("smb/share/{}", share.name);
@@ -399,8 +415,39 @@ pub fn import_smb(conf: &smb::SmbConf, into: &mut Imported) {
         if let Some(v) = p("guest ok") {
             into.at(&object, "guestok", &v.loc);
         }
+        for (k, v) in sec.params.iter().filter(|(k, _)| !SHARE_FIELDS.contains(&k.as_str())) {
+            into.at(&object, k, &v.loc);
+        }
         into.config.smb_shares.push(share);
     }
+}
+
+/// Share parameters that become share fields on import.
+const SHARE_FIELDS: [&str; 9] = [
+    "path",
+    "available",
+    "comment",
+    "read only",
+    "browseable",
+    "guest ok",
+    "access based share enum",
+    "hosts allow",
+    "hosts deny",
+];
+
+/// A share's other lines with their values, whether nasguard accepts them
+/// or not (see the global lines), plus its effective `invalid users` (the
+/// share's, else the global default, else empty) so SMB-012 can judge it.
+fn share_aux(sec: &smb::Section, conf: &smb::SmbConf) -> String {
+    let mut lines: Vec<String> = sec
+        .params
+        .iter()
+        .filter(|(k, _)| !SHARE_FIELDS.contains(&k.as_str()) && k.as_str() != "invalid users")
+        .map(|(k, v)| format!("{k} = {}", v.value))
+        .collect();
+    let invalid = sec.params.get("invalid users").or_else(|| conf.global("invalid users"));
+    lines.push(format!("invalid users = {}", invalid.map(|p| p.value.as_str()).unwrap_or_default()));
+    lines.join("\n")
 }
 
 fn add_client(share: &mut NfsShare, host: &str) {
@@ -417,6 +464,11 @@ fn add_client(share: &mut NfsShare, host: &str) {
 }
 
 fn finish_nfs_share(mut share: NfsShare, loc: &Loc, into: &mut Imported) {
+    // `0.0.0.0/0`, halves that add up to it, `*.*`...: every host, as `*` is.
+    if let Some(why) = share.admits_everyone() {
+        into.note(loc, format!("export {}: {why}: imported as open to everyone (NFS-001)", share.path));
+        share.allow_everyone = true;
+    }
     if share.allow_everyone {
         share.networks.clear();
         share.hosts.clear();

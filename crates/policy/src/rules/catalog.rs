@@ -61,6 +61,8 @@ mod smb_011;
 mod smb_012;
 #[path = "smb_013.rs"]
 mod smb_013;
+#[path = "smb_014.rs"]
+mod smb_014;
 #[path = "ssh_001.rs"]
 mod ssh_001;
 #[path = "ssh_002.rs"]
@@ -95,6 +97,8 @@ mod ssh_015;
 mod ssh_016;
 #[path = "ssh_017.rs"]
 mod ssh_017;
+#[path = "ssh_018.rs"]
+mod ssh_018;
 
 /// Every rule, in catalog order.
 pub(super) static RULES: &[&super::Rule] = &[
@@ -111,6 +115,7 @@ pub(super) static RULES: &[&super::Rule] = &[
     &smb_011::RULE,
     &smb_012::RULE,
     &smb_013::RULE,
+    &smb_014::RULE,
     &ssh_001::RULE,
     &ssh_002::RULE,
     &ssh_003::RULE,
@@ -128,6 +133,7 @@ pub(super) static RULES: &[&super::Rule] = &[
     &ssh_015::RULE,
     &ssh_016::RULE,
     &ssh_017::RULE,
+    &ssh_018::RULE,
     &nfs_001::RULE,
     &nfs_002::RULE,
     &nfs_003::RULE,

@@ -19,5 +19,10 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
-    access_findings(cfg, info, |g| g.initiators.is_empty(), "every initiator may connect (no initiator list)")
+    access_findings(
+        cfg,
+        info,
+        |g| g.admits_every_initiator(),
+        "every initiator may connect (no initiator list, or one that admits every name)",
+    )
 }

@@ -22,7 +22,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
     access_findings(
         cfg,
         info,
-        |g| g.auth_network.is_empty(),
-        "initiators may connect from any network (no authorized networks)",
+        |g| g.admits_every_network(),
+        "initiators may connect from any network (no authorized networks, or networks that add up to every address)",
     )
 }

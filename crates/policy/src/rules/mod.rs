@@ -69,6 +69,7 @@ impl RuleInfo {
             remediation: self.remediation.to_string(),
             fixable: self.fixable,
             evidence: Evidence::Config,
+            field: None,
             location: None,
         }
     }

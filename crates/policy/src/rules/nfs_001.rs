@@ -23,10 +23,14 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         .iter()
         .filter(|s| s.open_to_everyone())
         .map(|s| {
+            let why = match s.admits_everyone() {
+                Some(why) => format!("its access list admits everyone ({why})"),
+                None => "it has no authorized networks or hosts".to_string(),
+            };
             info.finding(
                 &object::nfs_share(s),
                 info.severity,
-                &format!("export {} has no authorized networks or hosts: every host may mount it", s.path),
+                &format!("export {}: {why}: every host may mount it", s.path),
             )
         })
         .collect()
@@ -36,7 +40,11 @@ fn live(o: &Observed, info: &RuleInfo, target: &str) -> Vec<Finding> {
     let Some(exports) = o.nfs.as_ref().and_then(|n| n.exports.as_ref()) else { return vec![] };
     exports
         .iter()
-        .filter(|e| e.groups.is_empty() || e.groups.iter().any(|g| g == "*" || g == "(everyone)" || g == "0.0.0.0/0"))
+        .filter(|e| {
+            e.groups.is_empty()
+                || e.groups.iter().any(|g| g == "(everyone)")
+                || nasguard_model::access::admits_everyone(&[], &e.groups).is_some()
+        })
         .map(|e| info.live_finding(target, info.severity, &format!("export {} is offered to every host", e.path)))
         .collect()
 }

@@ -32,7 +32,13 @@ pub fn public() -> Router<Shared> {
         .route("/setup", get(setup_page).post(setup))
         .route("/assets/htmx.min.js", get(|| async { asset("text/javascript", HTMX) }))
         .route("/assets/style.css", get(|| async { asset("text/css", STYLE) }))
+        // A login or setup form is a few hundred bytes: anyone may post
+        // here, so nobody may post megabytes.
+        .layer(axum::extract::DefaultBodyLimit::max(PUBLIC_BODY_LIMIT))
 }
+
+/// The largest body the unauthenticated forms take.
+pub const PUBLIC_BODY_LIMIT: usize = 16 * 1024;
 
 pub fn protected() -> Router<Shared> {
     pages::routes().merge(truenas::routes()).route("/logout", post(logout))
@@ -117,16 +123,20 @@ async fn login(
     let password = forms::value(&form, "password").to_string();
     let ip = peer.map(|Extension(c)| c.0.ip().to_string()).unwrap_or_else(|| "local".into());
     let keys = crate::state::login_keys(&username, &ip);
-    if let Err(wait) = st.limiter.check(&keys) {
+    if let Err(wait) = st.limiter.begin(&keys) {
         let msg = ApiError::TooManyAttempts(wait).to_string();
         let retry = [(header::RETRY_AFTER, wait.to_string())];
+        let username = username.chars().take(crate::state::MAX_NAME_KEY).collect();
         return (StatusCode::TOO_MANY_REQUESTS, retry, LoginPage { error: Some(msg), no_admin: false, username })
             .into_response();
     }
+    // No administrator's name is longer: a longer one is wrong without hashing.
+    let fits = username.chars().count() <= crate::state::MAX_NAME_KEY;
+    let good = fits && matches!(st.check_password(&username, password).await, Ok(true));
     let name = username.clone();
     let outcome = st
         .run(&format!("web:{username}"), move |ng| {
-            if !ng.verify_password(&name, &password)? {
+            if !good {
                 ng.record("login failed", &format!("from {ip}"))?;
                 return Ok(None);
             }
@@ -140,8 +150,8 @@ async fn login(
             logged_in(&id, st.secure_cookies)
         }
         Ok(None) => {
-            st.limiter.failed(&keys);
             let error = Some("Wrong username or password.".to_string());
+            let username = username.chars().take(crate::state::MAX_NAME_KEY).collect();
             (StatusCode::UNAUTHORIZED, LoginPage { error, no_admin: false, username }).into_response()
         }
         Err(e) => error_page(e),

@@ -1208,13 +1208,20 @@ async fn account_password(State(st): State<Shared>, c: Caller, body: Bytes) -> R
     }
     // Guessing the current password from a stolen session is limited like a login.
     let keys = crate::state::login_keys(&c.admin, "account");
-    if let Err(wait) = st.limiter.check(&keys) {
+    if let Err(wait) = st.limiter.begin(&keys) {
         return error_page(ApiError::TooManyAttempts(wait));
+    }
+    let good = match st.check_password(&c.admin, current).await {
+        Ok(good) => good,
+        Err(e) => return error_page(e),
+    };
+    if good {
+        st.limiter.succeeded(&keys);
     }
     let admin = c.admin.clone();
     let changed = st
         .run(&c.actor(), move |ng| {
-            if !ng.verify_password(&admin, &current)? {
+            if !good {
                 return Ok(None);
             }
             ng.admin_password_set(&admin, &new)?;
@@ -1231,7 +1238,6 @@ async fn account_password(State(st): State<Shared>, c: Caller, body: Bytes) -> R
             resp
         }
         Ok(None) => {
-            st.limiter.failed(&keys);
             let page = Page::new(&c, "Account", "account");
             account_page(&st, &c, page, None, Some("The current password is wrong.".into())).await
         }

@@ -4,6 +4,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use nasguard_model::Service;
 use nasguard_model::iscsi::AuthMethod;
+use nasguard_model::iscsi_kind::IscsiKind;
 use nasguard_model::nfs::NfsSecurity;
 use nasguard_model::smb::SmbPurpose;
 use std::path::PathBuf;
@@ -255,9 +256,9 @@ pub struct InitArgs {
     /// Run every daemon under the state directory on --bind and ports from --port-base (tests, tours).
     #[arg(long)]
     pub sandbox: bool,
-    /// Address the daemons listen on.
+    /// Address the daemons listen on (an IP address).
     #[arg(long, default_value = "127.0.0.1")]
-    pub bind: String,
+    pub bind: std::net::IpAddr,
     /// Sandbox ports: SSH N+22, SMB N+445, NFS N+2049 (mountd N+2050), iSCSI N+3260.
     #[arg(long)]
     pub port_base: Option<u16>,
@@ -319,17 +320,6 @@ pub enum SmbShareCmd {
     },
 }
 
-#[derive(Clone, Copy)]
-pub struct PurposeArg(pub SmbPurpose);
-
-fn parse_purpose(s: &str) -> Result<PurposeArg, String> {
-    SmbPurpose::ALL
-        .into_iter()
-        .find(|p| p.name().eq_ignore_ascii_case(s))
-        .map(PurposeArg)
-        .ok_or_else(|| format!("one of {}", SmbPurpose::ALL.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")))
-}
-
 #[derive(Args)]
 pub struct SmbShareAdd {
     /// Share name (1-80 characters; not global, homes, printers, ipc$, admin$).
@@ -339,8 +329,8 @@ pub struct SmbShareAdd {
     pub path: String,
     /// DEFAULT_SHARE (recommended), NO_PRESET (customise everything; SMB-007), PRIVATE_DATASETS_SHARE,
     /// TIMEMACHINE_SHARE (needs aapl_extensions), MULTIPROTOCOL_SHARE, TIME_LOCKED_SHARE.
-    #[arg(long, value_parser = parse_purpose, default_value = "DEFAULT_SHARE")]
-    pub purpose: PurposeArg,
+    #[arg(long, default_value = "DEFAULT_SHARE")]
+    pub purpose: SmbPurpose,
     #[arg(long)]
     pub comment: Option<String>,
     #[arg(long)]
@@ -385,19 +375,6 @@ pub enum NfsShareCmd {
     },
 }
 
-#[derive(Clone, Copy)]
-pub struct SecArg(pub NfsSecurity);
-
-fn parse_sec(s: &str) -> Result<SecArg, String> {
-    match s.to_ascii_uppercase().as_str() {
-        "SYS" => Ok(SecArg(NfsSecurity::Sys)),
-        "KRB5" => Ok(SecArg(NfsSecurity::Krb5)),
-        "KRB5I" => Ok(SecArg(NfsSecurity::Krb5i)),
-        "KRB5P" => Ok(SecArg(NfsSecurity::Krb5p)),
-        _ => Err("one of SYS, KRB5, KRB5I, KRB5P".into()),
-    }
-}
-
 #[derive(Args)]
 pub struct NfsShareAdd {
     /// Absolute, normalised path to export.
@@ -428,8 +405,8 @@ pub struct NfsShareAdd {
     #[arg(long)]
     pub mapall_group: Option<String>,
     /// SYS, KRB5, KRB5I, KRB5P (repeatable; Kerberos needs NFSv4).
-    #[arg(long, value_parser = parse_sec)]
-    pub security: Vec<SecArg>,
+    #[arg(long)]
+    pub security: Vec<NfsSecurity>,
 }
 
 #[derive(Subcommand)]
@@ -500,14 +477,14 @@ pub enum ObjectKind {
 }
 
 impl ObjectKind {
-    pub fn split(&self) -> (&'static str, &ObjectCmd) {
+    pub fn split(&self) -> (IscsiKind, &ObjectCmd) {
         match self {
-            ObjectKind::Portal { action } => ("portal", action),
-            ObjectKind::Auth { action } => ("auth", action),
-            ObjectKind::Initiator { action } => ("initiator", action),
-            ObjectKind::Target { action } => ("target", action),
-            ObjectKind::Extent { action } => ("extent", action),
-            ObjectKind::Targetextent { action } => ("targetextent", action),
+            ObjectKind::Portal { action } => (IscsiKind::Portal, action),
+            ObjectKind::Auth { action } => (IscsiKind::Auth, action),
+            ObjectKind::Initiator { action } => (IscsiKind::Initiator, action),
+            ObjectKind::Target { action } => (IscsiKind::Target, action),
+            ObjectKind::Extent { action } => (IscsiKind::Extent, action),
+            ObjectKind::Targetextent { action } => (IscsiKind::TargetExtent, action),
         }
     }
 }
@@ -533,18 +510,6 @@ pub enum ObjectCmd {
     },
 }
 
-#[derive(Clone, Copy)]
-pub struct AuthArg(pub AuthMethod);
-
-fn parse_auth(s: &str) -> Result<AuthArg, String> {
-    match s.to_ascii_lowercase().replace('_', "-").as_str() {
-        "none" => Ok(AuthArg(AuthMethod::None)),
-        "chap" => Ok(AuthArg(AuthMethod::Chap)),
-        "chap-mutual" => Ok(AuthArg(AuthMethod::ChapMutual)),
-        _ => Err("one of none, chap, chap-mutual".into()),
-    }
-}
-
 #[derive(Args)]
 pub struct WizardArgs {
     /// Target name (lowercase letters, digits, . - :), appended to the global basename.
@@ -565,8 +530,8 @@ pub struct WizardArgs {
     #[arg(long)]
     pub portal: Vec<String>,
     /// Discovery Authentication Method: none (ISCSI-001), chap (default) or chap-mutual.
-    #[arg(long, value_parser = parse_auth, default_value = "chap")]
-    pub discovery_auth: AuthArg,
+    #[arg(long, default_value = "chap")]
+    pub discovery_auth: AuthMethod,
     #[arg(long)]
     pub chap_user: Option<String>,
     /// 12-16 characters, no #. Prefer NASGUARD_CHAP_SECRET in the environment.

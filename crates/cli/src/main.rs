@@ -11,7 +11,7 @@ use nasguard_model::nfs::NfsShare;
 use nasguard_model::smb::SmbShare;
 use nasguard_ops::{Changed, Nasguard, OpsError, WizardInput};
 use nasguard_policy::Severity;
-use nasguard_store::Deployment;
+use nasguard_store::{Deployment, Mode};
 use serde_json::Value;
 use std::process::ExitCode;
 
@@ -115,16 +115,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let json = cli.json;
     match &cli.command {
         Command::Init(a) => {
-            let deployment = Deployment {
-                mode: if a.sandbox { "sandbox".into() } else { "system".into() },
-                bind: a.bind.clone(),
-                port_base: a.port_base,
-            };
+            let mode = if a.sandbox { Mode::Sandbox } else { Mode::System };
+            let deployment = Deployment::new(mode, a.bind, a.port_base).map_err(OpsError::Invalid)?;
             Nasguard::init(&cli.state_dir, &deployment, &actor())?;
             outln!(
                 "initialised {} ({} deployment) with secure defaults. Next: `nasguard audit`.",
                 cli.state_dir.display(),
-                deployment.mode
+                deployment.mode()
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -412,7 +409,7 @@ fn smb_share(cli: &Cli, cmd: &SmbShareCmd) -> anyhow::Result<ExitCode> {
             let share = SmbShare {
                 name: a.name.clone(),
                 path: a.path.clone(),
-                purpose: a.purpose.0,
+                purpose: a.purpose,
                 comment: a.comment.clone().unwrap_or_default(),
                 readonly: a.readonly,
                 browsable: !a.hidden,
@@ -472,7 +469,7 @@ fn nfs_share(cli: &Cli, cmd: &NfsShareCmd) -> anyhow::Result<ExitCode> {
                 maproot_group: a.maproot_group.clone(),
                 mapall_user: a.mapall_user.clone(),
                 mapall_group: a.mapall_group.clone(),
-                security: a.security.iter().map(|s| s.0).collect(),
+                security: a.security.clone(),
                 allow_everyone: a.allow_everyone,
                 ..Default::default()
             };
@@ -521,7 +518,7 @@ fn iscsi(cli: &Cli, cmd: &IscsiCmd) -> anyhow::Result<ExitCode> {
                 })?,
                 blocksize: a.blocksize,
                 portal: a.portal.clone(),
-                discovery_auth: a.discovery_auth.0,
+                discovery_auth: a.discovery_auth,
                 chap_user: a.chap_user.clone(),
                 chap_secret: secret(&a.chap_secret.clone().or_else(|| std::env::var("NASGUARD_CHAP_SECRET").ok())),
                 peer_user: a.peer_user.clone(),
@@ -547,15 +544,8 @@ fn iscsi(cli: &Cli, cmd: &IscsiCmd) -> anyhow::Result<ExitCode> {
         IscsiCmd::Object(object) => {
             let (kind, action) = object.split();
             match action {
-                ObjectCmd::List => show(json, &Value::from(ng.iscsi_list(kind)?)),
-                ObjectCmd::Show { id } => {
-                    let item = ng
-                        .iscsi_list(kind)?
-                        .into_iter()
-                        .find(|v| v.get("id").and_then(Value::as_u64) == Some(u64::from(*id)))
-                        .ok_or_else(|| OpsError::NotFound(format!("no iscsi {kind} {id}")))?;
-                    show(json, &item)
-                }
+                ObjectCmd::List => show(json, &serde_json::to_value(ng.iscsi_list(kind)?)?),
+                ObjectCmd::Show { id } => show(json, &ng.iscsi_show(kind, *id)?),
                 ObjectCmd::Add { assignments } => {
                     done(json, &format!("iscsi {kind} added"), ng.iscsi_add(kind, assignments)?)
                 }
@@ -652,17 +642,18 @@ fn service(cli: &Cli, a: &ServiceArgs) -> anyhow::Result<ExitCode> {
         }
         ServiceAction::Enable | ServiceAction::Disable => {
             let svc = one()?;
-            ng.set_autostart(svc, a.action == ServiceAction::Enable)?;
-            outln!("{svc}: start automatically {}", if a.action == ServiceAction::Enable { "on" } else { "off" });
+            let on = a.action == ServiceAction::Enable;
+            ng.set_autostart(svc, on)?;
+            outln!("{svc}: start automatically {}", if on { "on" } else { "off" });
             Ok(ExitCode::SUCCESS)
         }
         action => {
             let svc = one()?;
             let verb = match action {
-                ServiceAction::Start => "start",
-                ServiceAction::Stop => "stop",
-                ServiceAction::Restart => "restart",
-                _ => "reload",
+                ServiceAction::Start => nasguard_model::ServiceAction::Start,
+                ServiceAction::Stop => nasguard_model::ServiceAction::Stop,
+                ServiceAction::Restart => nasguard_model::ServiceAction::Restart,
+                _ => nasguard_model::ServiceAction::Reload,
             };
             let st = ng.service(verb, svc)?;
             if cli.json {

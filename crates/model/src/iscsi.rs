@@ -39,6 +39,26 @@ pub enum AuthMethod {
     ChapMutual,
 }
 
+impl AuthMethod {
+    pub const ALL: [AuthMethod; 3] = [AuthMethod::None, AuthMethod::Chap, AuthMethod::ChapMutual];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthMethod::None => "NONE",
+            AuthMethod::Chap => "CHAP",
+            AuthMethod::ChapMutual => "CHAP_MUTUAL",
+        }
+    }
+}
+
+/// `none`, `CHAP`, `chap-mutual`, `CHAP_MUTUAL`...
+impl std::str::FromStr for AuthMethod {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        crate::by_name(&AuthMethod::ALL, AuthMethod::name, s)
+    }
+}
+
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "ListenSpec")]

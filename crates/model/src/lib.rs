@@ -7,10 +7,13 @@
 
 pub mod access;
 pub mod accounts;
+pub mod deployment;
 pub mod error;
 pub mod fields;
 pub mod iscsi;
+pub mod iscsi_kind;
 pub mod nfs;
+pub mod object;
 pub mod secret;
 pub mod smb;
 mod smb_allow;
@@ -71,6 +74,16 @@ pub struct Waiver {
     pub reason: String,
     #[serde(default)]
     pub expires: Option<String>,
+}
+
+impl Waiver {
+    /// The object a waiver names that stands for every object of its rule.
+    pub const EVERY_OBJECT: &'static str = "*";
+
+    /// Whether the waiver silences its rule on `object`.
+    pub fn covers(&self, object: &object::ObjectRef) -> bool {
+        self.object == Waiver::EVERY_OBJECT || object::ObjectRef::from(&self.object) == *object
+    }
 }
 
 /// `YYYY-MM-DD` with a plausible month and day.
@@ -140,6 +153,78 @@ impl std::fmt::Display for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// What a user can do to a service: control the daemon, or choose whether
+/// it starts automatically ("Start automatically").
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceAction {
+    Start,
+    Stop,
+    Restart,
+    Reload,
+    Enable,
+    Disable,
+}
+
+impl ServiceAction {
+    pub const ALL: [ServiceAction; 6] = [
+        ServiceAction::Start,
+        ServiceAction::Stop,
+        ServiceAction::Restart,
+        ServiceAction::Reload,
+        ServiceAction::Enable,
+        ServiceAction::Disable,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ServiceAction::Start => "start",
+            ServiceAction::Stop => "stop",
+            ServiceAction::Restart => "restart",
+            ServiceAction::Reload => "reload",
+            ServiceAction::Enable => "enable",
+            ServiceAction::Disable => "disable",
+        }
+    }
+
+    /// `Some(on)` for enable/disable, which change the stored autostart
+    /// list rather than the running daemon.
+    pub fn autostart(self) -> Option<bool> {
+        match self {
+            ServiceAction::Enable => Some(true),
+            ServiceAction::Disable => Some(false),
+            _ => None,
+        }
+    }
+}
+
+impl std::str::FromStr for ServiceAction {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        ServiceAction::ALL
+            .into_iter()
+            .find(|a| a.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("{s:?} is not an action (start, stop, restart, reload, enable, disable)"))
+    }
+}
+
+impl std::fmt::Display for ServiceAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One of `all` by its name, case-insensitively, `-` read as `_`; the error
+/// lists the names (the `FromStr` of the model's enums).
+pub(crate) fn by_name<T: Copy>(all: &[T], name: fn(T) -> &'static str, s: &str) -> Result<T, String> {
+    let wanted = s.replace('-', "_");
+    all.iter()
+        .copied()
+        .find(|v| name(*v).eq_ignore_ascii_case(&wanted))
+        .ok_or_else(|| format!("{s:?} is not one of {}", all.iter().map(|v| name(*v)).collect::<Vec<_>>().join(", ")))
 }
 
 /// The next free id in a list of objects with ids.

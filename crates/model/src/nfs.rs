@@ -27,6 +27,26 @@ pub enum NfsSecurity {
     Krb5p,
 }
 
+impl NfsSecurity {
+    pub const ALL: [NfsSecurity; 4] = [NfsSecurity::Sys, NfsSecurity::Krb5, NfsSecurity::Krb5i, NfsSecurity::Krb5p];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            NfsSecurity::Sys => "SYS",
+            NfsSecurity::Krb5 => "KRB5",
+            NfsSecurity::Krb5i => "KRB5I",
+            NfsSecurity::Krb5p => "KRB5P",
+        }
+    }
+}
+
+impl std::str::FromStr for NfsSecurity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        crate::by_name(&NfsSecurity::ALL, NfsSecurity::name, s)
+    }
+}
+
 /// The NFS service (TrueNAS `nfs.config`). TrueNAS's security guidance is to
 /// keep these at their defaults (NFS-008).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]

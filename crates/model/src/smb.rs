@@ -164,6 +164,13 @@ impl SmbPurpose {
     }
 }
 
+impl std::str::FromStr for SmbPurpose {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        crate::by_name(&SmbPurpose::ALL, SmbPurpose::name, s)
+    }
+}
+
 /// An SMB share (TrueNAS `sharing.smb`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -25,7 +25,7 @@ fn main() {
     }
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
-    let d = Deployment { mode: "sandbox".into(), bind: "127.0.0.1".into(), port_base: Some(24000) };
+    let d = Deployment::loopback_sandbox(Some(24000));
     let mut ng = Nasguard::init(&state, &d, "bench").unwrap();
     ng.apply(false).unwrap();
     let smb = state.join("etc/smb.conf");

@@ -28,7 +28,7 @@ fn bench(c: &mut Criterion) {
 
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
-    let deployment = Deployment { mode: "sandbox".into(), bind: "127.0.0.1".into(), port_base: None };
+    let deployment = Deployment::loopback_sandbox(None);
     let mut ng = Nasguard::init(&state, &deployment, "bench").unwrap();
     ng.change("bench data", |c| {
         *c = cfg.clone();

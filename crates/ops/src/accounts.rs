@@ -27,7 +27,7 @@ fn invalid(object: &str, field: &str, message: impl Into<String>) -> OpsError {
 /// 32 random bytes, URL-safe base64.
 pub fn random_token() -> Result<String> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| OpsError::Daemon(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| OpsError::Internal(format!("no randomness: {e}")))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
@@ -49,7 +49,7 @@ fn hash_password(password: &str) -> Result<String> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(|e| OpsError::Daemon(format!("cannot hash the password: {e}")))
+        .map_err(|e| OpsError::Internal(format!("cannot hash the password: {e}")))
 }
 
 fn now_unix() -> i64 {
@@ -203,7 +203,7 @@ mod tests {
 
     fn ng() -> (tempfile::TempDir, Nasguard) {
         let dir = tempfile::tempdir().unwrap();
-        let d = Deployment { mode: "sandbox".into(), bind: "127.0.0.1".into(), port_base: Some(20000) };
+        let d = Deployment::loopback_sandbox(Some(20000));
         let ng = Nasguard::init(&dir.path().join("s"), &d, "test").unwrap();
         (dir, ng)
     }

@@ -11,14 +11,11 @@ use crate::{Nasguard, OpsError, Result};
 use nasguard_daemons::direct::{Direct, ensure_host_keys};
 use nasguard_daemons::systemd::Systemd;
 use nasguard_daemons::{DaemonError, Status, Supervisor, check, files, wait_for_port};
-use nasguard_model::Service;
+use nasguard_model::{Service, ServiceAction};
 use nasguard_render::{Ids, Layout, RenderedFile, render_all};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// The sandbox port base used when `init --sandbox` was given none.
-pub const DEFAULT_PORT_BASE: u16 = 20000;
 
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -60,7 +57,7 @@ pub struct ServiceStatus {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusReport {
-    pub mode: String,
+    pub mode: nasguard_model::deployment::Mode,
     pub revision: i64,
     pub applied: Option<Applied>,
     pub latest_applied: bool,
@@ -68,7 +65,25 @@ pub struct StatusReport {
 }
 
 fn daemon(e: DaemonError) -> OpsError {
-    OpsError::Daemon(e.to_string())
+    OpsError::Daemon(e)
+}
+
+/// A config that names an account this host lacks is bad input, named on
+/// the field that names it.
+fn render_error(cfg: &nasguard_model::Config, e: nasguard_render::RenderError) -> OpsError {
+    use nasguard_render::RenderError;
+    let (id, name, user) = match &e {
+        RenderError::UnknownUser { share, name } => (*share, name, true),
+        RenderError::UnknownGroup { share, name } => (*share, name, false),
+    };
+    let share = cfg.nfs_shares.iter().find(|s| s.id == id);
+    let field = match (share, user) {
+        (Some(s), true) if s.mapall_user.as_ref() == Some(name) => "mapall_user",
+        (_, true) => "maproot_user",
+        (Some(s), false) if s.mapall_group.as_ref() == Some(name) => "mapall_group",
+        (_, false) => "maproot_group",
+    };
+    OpsError::Invalid(nasguard_model::ValidationErrors::single(&format!("nfs share {id}"), field, e.to_string()))
 }
 
 /// Reads `etc/passwd` and `etc/group` under `root` into name -> id maps.
@@ -88,17 +103,7 @@ pub fn read_ids(root: &Path) -> Ids {
 
 impl Nasguard {
     pub fn layout(&self) -> Result<Layout> {
-        let d = self.store().deployment()?;
-        let bind = d
-            .bind
-            .parse()
-            .map_err(|_| OpsError::Daemon(format!("deployment bind address {:?} is not an IP", d.bind)))?;
-        if d.mode == "sandbox" {
-            Layout::sandbox(self.store().dir(), bind, d.port_base.unwrap_or(DEFAULT_PORT_BASE))
-                .ok_or_else(|| OpsError::Daemon("port base too high: every sandbox port must fit in 65535".into()))
-        } else {
-            Ok(Layout::system(self.store().dir(), bind))
-        }
+        Ok(Layout::for_deployment(self.store().dir(), &self.store().deployment()?))
     }
 
     pub fn supervisor(&self) -> Result<Box<dyn Supervisor>> {
@@ -119,7 +124,7 @@ impl Nasguard {
         crate::host::check_extents(&snap.config, &self.host_root())?;
         let layout = self.layout()?;
         let files = render_all(&snap.config, &layout, &read_ids(&self.host_root()), snap.revision)
-            .map_err(|e| OpsError::Daemon(e.to_string()))?;
+            .map_err(|e| render_error(&snap.config, e))?;
         Ok((snap.revision, files))
     }
 
@@ -184,7 +189,7 @@ impl Nasguard {
             let handles: Vec<_> = todo.iter().map(|(f, _)| scope.spawn(move || check_candidate(f))).collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err(OpsError::Daemon("a checker thread failed".into()))))
+                .map(|h| h.join().unwrap_or_else(|_| Err(OpsError::Internal("a checker thread failed".into()))))
                 .collect()
         });
         for r in results {
@@ -215,9 +220,7 @@ impl Nasguard {
                 for r in reloaded.iter().chain(std::iter::once(&s)) {
                     let _ = sup.reload(*r).or_else(|_| sup.restart(*r));
                 }
-                return Err(OpsError::Daemon(format!(
-                    "{e}\nThe previous configuration was restored and is running again; nothing was applied."
-                )));
+                return Err(OpsError::RolledBack(e));
             }
             reloaded.push(s);
         }
@@ -231,7 +234,8 @@ impl Nasguard {
 
     fn record_applied(&self, revision: i64) -> Result<()> {
         let at = nasguard_store::today();
-        let body = serde_json::to_vec_pretty(&Applied { revision, at }).map_err(|e| OpsError::Daemon(e.to_string()))?;
+        let body =
+            serde_json::to_vec_pretty(&Applied { revision, at }).map_err(|e| OpsError::Internal(e.to_string()))?;
         files::write_atomic(&self.applied_path(), &body, 0o644, false).map_err(daemon)
     }
 
@@ -240,8 +244,15 @@ impl Nasguard {
     }
 
     /// `service start|stop|restart|reload SERVICE`.
-    pub fn service(&mut self, action: &str, service: Service) -> Result<Status> {
-        let result = self.control(action, service);
+    /// `service ACTION SERVICE`: start, stop, restart or reload the daemon,
+    /// or enable/disable starting it automatically. Recorded in the log.
+    pub fn service(&mut self, action: ServiceAction, service: Service) -> Result<Status> {
+        let result = match action.autostart() {
+            Some(on) => {
+                self.set_autostart(service, on).and_then(|()| self.supervisor()?.status(service).map_err(daemon))
+            }
+            None => self.control(action, service),
+        };
         let detail = match &result {
             Ok(_) => service.to_string(),
             Err(e) => format!("{service} failed: {e}"),
@@ -250,10 +261,10 @@ impl Nasguard {
         result
     }
 
-    fn control(&mut self, action: &str, service: Service) -> Result<Status> {
+    fn control(&mut self, action: ServiceAction, service: Service) -> Result<Status> {
         let sup = self.supervisor()?;
         match action {
-            "start" => {
+            ServiceAction::Start => {
                 let layout = self.layout()?;
                 let (_, rendered) = self.rendered()?;
                 if rendered.iter().any(|f| f.service == service && !f.path.exists()) || !layout.is_sandbox() {
@@ -262,17 +273,18 @@ impl Nasguard {
                 }
                 sup.start(service).map_err(daemon)?
             }
-            "stop" => sup.stop(service).map_err(daemon)?,
-            "restart" => sup.restart(service).map_err(daemon)?,
-            "reload" => sup.reload(service).map_err(daemon)?,
-            other => return Err(OpsError::Daemon(format!("unknown action {other:?}"))),
+            ServiceAction::Stop => sup.stop(service).map_err(daemon)?,
+            ServiceAction::Restart => sup.restart(service).map_err(daemon)?,
+            ServiceAction::Reload => sup.reload(service).map_err(daemon)?,
+            ServiceAction::Enable | ServiceAction::Disable => {}
         }
         sup.status(service).map_err(daemon)
     }
 
     /// `service enable|disable SERVICE`: "Start automatically".
     pub fn set_autostart(&mut self, service: Service, on: bool) -> Result<()> {
-        self.change(&format!("service {} {service}", if on { "enable" } else { "disable" }), |cfg| {
+        let action = if on { ServiceAction::Enable } else { ServiceAction::Disable };
+        self.change(&format!("service {action} {service}"), |cfg| {
             cfg.site.autostart.retain(|s| *s != service);
             if on {
                 cfg.site.autostart.push(service);
@@ -305,7 +317,7 @@ impl Nasguard {
             });
         }
         Ok(StatusReport {
-            mode: self.store().deployment()?.mode,
+            mode: self.store().deployment()?.mode(),
             revision: snap.revision,
             latest_applied: applied.as_ref().is_some_and(|a| a.revision == snap.revision),
             applied,

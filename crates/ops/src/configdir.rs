@@ -236,7 +236,7 @@ pub fn audit_config_dir(etc: &Path, facts: &Facts) -> Result<(Report, Scanned)> 
         .filter(|f| scanned.services.contains(&f.service))
         .map(|mut f| {
             let field = f.field.as_deref().or_else(|| find_rule(&f.rule).and_then(|r| r.info.field));
-            let loc = scanned.imported.locate(&f.object, field).or_else(|| {
+            let loc = scanned.imported.locate(&f.object.to_string(), field).or_else(|| {
                 // A default value: point at the service's main file.
                 let main = match f.service {
                     Service::Smb => "/etc/samba/smb.conf",

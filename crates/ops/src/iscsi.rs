@@ -8,9 +8,9 @@ use nasguard_model::iscsi::{
     Auth, AuthMethod, Extent, ExtentType, InitiatorGroup, IscsiConfig, Portal, PortalListen, Target, TargetExtent,
     TargetGroup,
 };
-use nasguard_model::{Config, Secret, ValidationError, ValidationErrors, next_id};
+use nasguard_model::iscsi_kind::{IscsiKind, IscsiObject, IscsiObjects};
+use nasguard_model::{Config, Secret, ValidationError, ValidationErrors, next_id, with_iscsi_kind};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::path::PathBuf;
 
 /// What the wizard asks for (TrueNAS's wizard steps: target, extent,
@@ -162,9 +162,6 @@ fn wizard_change(cfg: &mut Config, input: &WizardInput) -> Result<WizardResult> 
     Ok(WizardResult { target: target_id, iqn, portal: portal_id, auth_tag, initiator, extent: extent_id, targetextent })
 }
 
-/// The iSCSI object kinds of `nasguard iscsi KIND ...`.
-pub const KINDS: [&str; 6] = ["portal", "auth", "initiator", "target", "extent", "targetextent"];
-
 impl Nasguard {
     /// The wizard: all objects in one transaction, and the extent's sparse
     /// file, or nothing at all.
@@ -172,7 +169,7 @@ impl Nasguard {
     pub fn iscsi_wizard(&mut self, input: &WizardInput) -> Result<Changed<WizardResult>> {
         let mut input = input.clone();
         if input.portal.is_empty() {
-            input.portal = vec![self.store().deployment()?.bind];
+            input.portal = vec![self.store().deployment()?.bind().to_string()];
         }
         let input = &input;
         if input.size == 0 {
@@ -198,7 +195,7 @@ impl Nasguard {
         }
         let mut input = input.clone();
         if input.portal.is_empty() {
-            input.portal = vec![self.store().deployment()?.bind];
+            input.portal = vec![self.store().deployment()?.bind().to_string()];
         }
         let mut probe = self.snapshot()?.config;
         let result = wizard_change(&mut probe, &input)?;
@@ -210,139 +207,68 @@ impl Nasguard {
         Ok(result)
     }
 
-    pub fn iscsi_list(&self, kind: &str) -> Result<Vec<Value>> {
+    pub fn iscsi_list(&self, kind: IscsiKind) -> Result<IscsiObjects> {
+        Ok(self.snapshot()?.config.iscsi.objects(kind))
+    }
+
+    /// One object, as JSON (secrets masked), or NotFound.
+    pub fn iscsi_show(&self, kind: IscsiKind, id: u32) -> Result<serde_json::Value> {
         let cfg = self.snapshot()?.config;
-        let c = &cfg.iscsi;
-        let v = match kind {
-            "portal" => serde_json::to_value(&c.portals),
-            "auth" => serde_json::to_value(&c.auths),
-            "initiator" => serde_json::to_value(&c.initiators),
-            "target" => serde_json::to_value(&c.targets),
-            "extent" => serde_json::to_value(&c.extents),
-            "targetextent" => serde_json::to_value(&c.targetextents),
-            other => return Err(invalid("iscsi", "kind", format!("{other:?} is not one of {}", KINDS.join(", ")))),
-        };
-        match v {
-            Ok(Value::Array(items)) => Ok(items),
-            _ => Ok(vec![]),
-        }
-    }
-
-    pub fn iscsi_add<'e>(&mut self, kind: &str, edit: impl Into<Edit<'e>>) -> Result<Changed<u32>> {
-        let assignments = edit.into();
-        self.change(&format!("iscsi {kind} add"), |cfg| {
-            let c = &mut cfg.iscsi;
-            Ok(match kind {
-                "portal" => add(
-                    &mut c.portals,
-                    "iscsi portal",
-                    assignments,
-                    |p| p.id,
-                    |p, id| {
-                        p.id = id;
-                        if p.tag == 0 {
-                            p.tag = id;
-                        }
-                    },
-                )?,
-                "auth" => add(&mut c.auths, "iscsi auth", assignments, |p| p.id, |p, id| p.id = id)?,
-                "initiator" => add(&mut c.initiators, "iscsi initiator", assignments, |p| p.id, |p, id| p.id = id)?,
-                "target" => add(&mut c.targets, "iscsi target", assignments, |p| p.id, |p, id| p.id = id)?,
-                "extent" => add(&mut c.extents, "iscsi extent", assignments, |p| p.id, |p, id| p.id = id)?,
-                "targetextent" => {
-                    add(&mut c.targetextents, "iscsi targetextent", assignments, |p| p.id, |p, id| p.id = id)?
-                }
-                other => return Err(invalid("iscsi", "kind", format!("{other:?} is not one of {}", KINDS.join(", ")))),
-            })
+        with_iscsi_kind!(kind, T => {
+            let item = T::all(&cfg.iscsi)
+                .iter()
+                .find(|x| x.id() == id)
+                .ok_or_else(|| OpsError::NotFound(format!("no {} {id}", T::KIND.object())))?;
+            serde_json::to_value(item).map_err(|e| OpsError::Internal(e.to_string()))
         })
     }
 
-    pub fn iscsi_set<'e>(&mut self, kind: &str, id: u32, edit: impl Into<Edit<'e>>) -> Result<Changed<()>> {
-        let assignments = edit.into();
-        self.change(&format!("iscsi {kind} set {id}"), |cfg| {
-            let c = &mut cfg.iscsi;
-            match kind {
-                "portal" => set(&mut c.portals, "iscsi portal", id, assignments, |p| p.id),
-                "auth" => {
-                    let old = c.auths.iter().find(|a| a.id == id).cloned();
-                    set(&mut c.auths, "iscsi auth", id, assignments, |p| p.id)?;
-                    if let (Some(old), Some(new)) = (old, c.auths.iter_mut().find(|a| a.id == id)) {
-                        keep_secrets(new, &old);
-                    }
-                    Ok(())
-                }
-                "initiator" => set(&mut c.initiators, "iscsi initiator", id, assignments, |p| p.id),
-                "target" => set(&mut c.targets, "iscsi target", id, assignments, |p| p.id),
-                "extent" => set(&mut c.extents, "iscsi extent", id, assignments, |p| p.id),
-                "targetextent" => set(&mut c.targetextents, "iscsi targetextent", id, assignments, |p| p.id),
-                other => Err(invalid("iscsi", "kind", format!("{other:?} is not one of {}", KINDS.join(", ")))),
-            }
-        })
+    pub fn iscsi_add<'e>(&mut self, kind: IscsiKind, edit: impl Into<Edit<'e>>) -> Result<Changed<u32>> {
+        let edit = edit.into();
+        self.change(&format!("iscsi {kind} add"), |cfg| with_iscsi_kind!(kind, T => add::<T>(&mut cfg.iscsi, edit)))
     }
 
-    pub fn iscsi_rm(&mut self, kind: &str, id: u32) -> Result<Changed<()>> {
-        self.change(&format!("iscsi {kind} rm {id}"), |cfg| {
-            let c: &mut IscsiConfig = &mut cfg.iscsi;
-            let before = count(c);
-            match kind {
-                "portal" => c.portals.retain(|x| x.id != id),
-                "auth" => c.auths.retain(|x| x.id != id),
-                "initiator" => c.initiators.retain(|x| x.id != id),
-                "target" => {
-                    c.targets.retain(|x| x.id != id);
-                    c.targetextents.retain(|m| m.target != id);
-                }
-                "extent" => c.extents.retain(|x| x.id != id),
-                "targetextent" => c.targetextents.retain(|x| x.id != id),
-                other => return Err(invalid("iscsi", "kind", format!("{other:?} is not one of {}", KINDS.join(", ")))),
-            }
-            if count(c) == before {
-                return Err(OpsError::NotFound(format!("no iscsi {kind} {id}")));
-            }
-            Ok(())
-        })
+    pub fn iscsi_set<'e>(&mut self, kind: IscsiKind, id: u32, edit: impl Into<Edit<'e>>) -> Result<Changed<()>> {
+        let edit = edit.into();
+        self.change(
+            &format!("iscsi {kind} set {id}"),
+            |cfg| with_iscsi_kind!(kind, T => set::<T>(&mut cfg.iscsi, id, edit)),
+        )
+    }
+
+    pub fn iscsi_rm(&mut self, kind: IscsiKind, id: u32) -> Result<Changed<()>> {
+        self.change(&format!("iscsi {kind} rm {id}"), |cfg| with_iscsi_kind!(kind, T => rm::<T>(&mut cfg.iscsi, id)))
     }
 }
 
-fn count(c: &IscsiConfig) -> usize {
-    c.portals.len() + c.auths.len() + c.initiators.len() + c.targets.len() + c.extents.len() + c.targetextents.len()
-}
-
-/// A secret shown masked and sent back unchanged keeps its stored value.
-fn keep_secrets(new: &mut Auth, old: &Auth) {
-    if new.secret.is_mask() {
-        new.secret = old.secret.clone();
-    }
-    if new.peersecret.is_mask() {
-        new.peersecret = old.peersecret.clone();
-    }
-}
-
-fn add<T: Serialize + serde::de::DeserializeOwned + Clone + Default>(
-    list: &mut Vec<T>,
-    object: &str,
-    assignments: Edit,
-    id_of: fn(&T) -> u32,
-    set_id: impl Fn(&mut T, u32),
-) -> Result<u32> {
+fn add<T: IscsiObject>(c: &mut IscsiConfig, edit: Edit) -> Result<u32> {
     let mut item = T::default();
-    assignments.apply(&mut item, object)?;
-    let id = next_id(list, id_of);
-    set_id(&mut item, id);
-    list.push(item);
+    edit.apply(&mut item, T::KIND.object())?;
+    let id = next_id(T::all(c), T::id);
+    item.set_id(id);
+    T::all_mut(c).push(item);
     Ok(id)
 }
 
-fn set<T: Serialize + serde::de::DeserializeOwned + Clone>(
-    list: &mut [T],
-    object: &str,
-    id: u32,
-    assignments: Edit,
-    id_of: fn(&T) -> u32,
-) -> Result<()> {
-    let item =
-        list.iter_mut().find(|x| id_of(x) == id).ok_or_else(|| OpsError::NotFound(format!("no {object} {id}")))?;
-    assignments.apply(item, object)?;
+fn set<T: IscsiObject>(c: &mut IscsiConfig, id: u32, edit: Edit) -> Result<()> {
+    let item = T::all_mut(c)
+        .iter_mut()
+        .find(|x| x.id() == id)
+        .ok_or_else(|| OpsError::NotFound(format!("no {} {id}", T::KIND.object())))?;
+    let old = item.clone();
+    edit.apply(item, T::KIND.object())?;
+    item.keep_from(&old);
+    Ok(())
+}
+
+fn rm<T: IscsiObject>(c: &mut IscsiConfig, id: u32) -> Result<()> {
+    let list = T::all_mut(c);
+    let before = list.len();
+    list.retain(|x| x.id() != id);
+    if list.len() == before {
+        return Err(OpsError::NotFound(format!("no {} {id}", T::KIND.object())));
+    }
+    T::removed(c, id);
     Ok(())
 }
 

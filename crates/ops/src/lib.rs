@@ -21,11 +21,12 @@ pub use accounts::{MIN_PASSWORD_LEN, PasswordCheck, SESSION_SECONDS, TOKEN_PREFI
 pub use apply::{Applied, ApplyReport, FileChange, ServiceStatus, StatusReport, read_ids};
 pub use configdir::{FsFiles, Scanned, audit_config_dir, scan};
 pub use facts::{read_accounts, read_facts};
-pub use iscsi::{KINDS as ISCSI_KINDS, WizardInput, WizardResult, parse_size};
+pub use iscsi::{WizardInput, WizardResult, parse_size};
 pub use live::{Drift, LiveAudit};
 pub use truenas::{TruenasAudit, audit_truenas, audit_truenas_bytes};
 pub use users::UserInput;
 
+use nasguard_daemons::DaemonError;
 use nasguard_model::fields::Edit;
 use nasguard_model::nfs::NfsShare;
 use nasguard_model::smb::SmbShare;
@@ -35,20 +36,40 @@ use nasguard_report::Report;
 use nasguard_store::{Deployment, Snapshot, Store, StoreError};
 use std::path::{Path, PathBuf};
 
+/// Every way an operation fails, each with what a front end should make of
+/// it (the CLI's message and exit code, the API's status).
 #[derive(Debug, thiserror::Error)]
 pub enum OpsError {
-    /// Bad input: exit 2, nothing written.
+    /// Bad input: exit 2, HTTP 422, nothing written.
     #[error("{0}")]
     Invalid(ValidationErrors),
+    /// No such object: HTTP 404.
     #[error("{0}")]
     NotFound(String),
+    /// A daemon refused a config, is not installed, failed to start or
+    /// failed its health check: HTTP 409 (the request was fine; the
+    /// machine's state is what conflicts).
+    #[error(transparent)]
+    Daemon(#[from] DaemonError),
+    /// An apply failed at a daemon and was undone: the daemon's reason, and
+    /// that the previous configuration runs again. HTTP 409.
+    #[error("{0}\nThe previous configuration was restored and is running again; nothing was applied.")]
+    RolledBack(DaemonError),
+    /// A system tool (useradd, chpasswd, smbpasswd...) refused: HTTP 409.
+    #[error("{tool}: {message}")]
+    Tool { tool: String, message: String },
+    /// The operation needs another step first (`apply` before SMB users):
+    /// HTTP 409.
+    #[error("{0}")]
+    Precondition(String),
     #[error(transparent)]
     Store(StoreError),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
-    /// A daemon refused a config, failed to start, or failed its health check.
-    #[error("{0}")]
-    Daemon(String),
+    /// A fault of nasguard or the host (no randomness, a thread that died,
+    /// the probe runtime): HTTP 500, the detail goes to the log.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl From<StoreError> for OpsError {

@@ -55,7 +55,7 @@ impl Nasguard {
         let mut targets = vec![];
         let mut running = vec![];
         for s in Service::ALL {
-            let st = sup.status(s).map_err(|e| OpsError::Daemon(e.to_string()))?;
+            let st = sup.status(s)?;
             let port = match s {
                 Service::Nfs => 111,
                 Service::Ssh => layout.ports.ssh,
@@ -70,7 +70,7 @@ impl Nasguard {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| OpsError::Daemon(format!("cannot start the probe runtime: {e}")))?;
+            .map_err(|e| OpsError::Internal(format!("cannot start the probe runtime: {e}")))?;
         let probes = runtime.block_on(nasguard_probe::scan(targets, 8, timeout, std::sync::Arc::new(|_, _| {})));
         let config = self.audit()?;
         let mut findings: Vec<Finding> = config.findings.clone();

@@ -51,7 +51,7 @@ pub fn scan(
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| OpsError::Daemon(format!("cannot start the probe runtime: {e}")))?;
+        .map_err(|e| OpsError::Internal(format!("cannot start the probe runtime: {e}")))?;
     let results = runtime.block_on(nasguard_probe::scan(targets, concurrency, timeout, progress));
     let findings = results
         .iter()

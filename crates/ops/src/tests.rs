@@ -5,7 +5,7 @@ use proptest::prelude::*;
 
 fn fresh() -> (tempfile::TempDir, Nasguard) {
     let dir = tempfile::tempdir().unwrap();
-    let d = Deployment { mode: "sandbox".into(), bind: "127.0.0.1".into(), port_base: None };
+    let d = Deployment::loopback_sandbox(None);
     let ng = Nasguard::init(&dir.path().join("s"), &d, "test").unwrap();
     (dir, ng)
 }
@@ -95,7 +95,7 @@ fn fix_all_leaves_info_notes() {
 #[test]
 fn a_share_id_wins_over_a_share_named_like_it() {
     let dir = tempfile::tempdir().unwrap();
-    let d = nasguard_store::Deployment { mode: "sandbox".into(), bind: "127.0.0.1".into(), port_base: Some(20000) };
+    let d = nasguard_store::Deployment::loopback_sandbox(Some(20000));
     let mut ng = crate::Nasguard::init(&dir.path().join("s"), &d, "test").unwrap();
     for name in ["2", "docs"] {
         let share = nasguard_model::smb::SmbShare { name: name.into(), path: "/srv/x".into(), ..Default::default() };

@@ -51,7 +51,7 @@ pub fn audit_truenas_bytes(bytes: &[u8], label: &str) -> Result<TruenasAudit> {
 fn random_secret() -> Result<String> {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| OpsError::Daemon(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| OpsError::Internal(format!("no randomness: {e}")))?;
     Ok(bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect())
 }
 

@@ -42,20 +42,17 @@ impl std::fmt::Debug for UserInput {
 }
 
 fn tool(service: Service, name: &'static str, args: &[&str], stdin: Option<&str>) -> Result<()> {
-    let mut cmd = Command::new(need(service, name).map_err(|e| OpsError::Daemon(e.to_string()))?);
+    let failed = |message: String| OpsError::Tool { tool: name.to_string(), message };
+    let mut cmd = Command::new(need(service, name)?);
     cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| OpsError::Daemon(format!("{name}: {e}")))?;
+    let mut child = cmd.spawn().map_err(|e| failed(e.to_string()))?;
     if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(input.as_bytes()).map_err(|e| OpsError::Daemon(format!("{name}: {e}")))?;
+        pipe.write_all(input.as_bytes()).map_err(|e| failed(e.to_string()))?;
     }
-    let out = child.wait_with_output().map_err(|e| OpsError::Daemon(format!("{name}: {e}")))?;
+    let out = child.wait_with_output().map_err(|e| failed(e.to_string()))?;
     if !out.status.success() {
         // The arguments are shown; a password never is (it went through stdin).
-        return Err(OpsError::Daemon(format!(
-            "{name} {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
+        return Err(failed(format!("{}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim())));
     }
     Ok(())
 }
@@ -164,7 +161,7 @@ impl Nasguard {
         }
         let layout = self.layout()?;
         if input.smb && !layout.smb_conf().exists() {
-            return Err(OpsError::Daemon("the SMB config is not written yet: run `nasguard apply` first".into()));
+            return Err(OpsError::Precondition("the SMB config is not written yet: run `nasguard apply` first".into()));
         }
         let managed = self.snapshot()?.config.site.users.iter().any(|u| u.name == input.name);
         let existing = uid_of(&input.name);
@@ -184,8 +181,7 @@ impl Nasguard {
         }
         if let Some(keys) = &keys {
             let path = self.keys_path(&input.name)?;
-            nasguard_daemons::files::write_atomic(&path, keys.as_bytes(), 0o644, false)
-                .map_err(|e| OpsError::Daemon(e.to_string()))?;
+            nasguard_daemons::files::write_atomic(&path, keys.as_bytes(), 0o644, false)?;
         }
         if input.smb
             && let Some(p) = &input.password

@@ -58,8 +58,9 @@ pub struct Finding {
     pub severity: Severity,
     pub service: Service,
     /// What the finding is about: `smb`, `smb/share/NAME`, `nfs/share/ID`,
-    /// `iscsi/portal/ID`, `iscsi/target/NAME`, `ssh`, ...
-    pub object: String,
+    /// `iscsi/portal/ID`, `iscsi/target/NAME`, `ssh`, or a probed host.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub object: nasguard_model::object::ObjectRef,
     pub message: String,
     pub remediation: String,
     pub fixable: bool,

@@ -6,7 +6,7 @@ pub use nasguard_model::Waiver;
 /// Whether `w` silences `f` on `today` (`YYYY-MM-DD`; the expiry day counts).
 pub fn covers(w: &Waiver, f: &Finding, today: &str) -> bool {
     let live = w.expires.as_deref().is_none_or(|d| d >= today);
-    live && w.rule.eq_ignore_ascii_case(&f.rule) && (w.object == "*" || w.object == f.object)
+    live && w.rule.eq_ignore_ascii_case(&f.rule) && w.covers(&f.object)
 }
 
 /// A finding a waiver silenced, shown apart in the output.

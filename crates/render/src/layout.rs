@@ -2,18 +2,11 @@
 //!
 //! Pure path arithmetic: nothing here touches the filesystem.
 
+use nasguard_model::deployment::Deployment;
+pub use nasguard_model::deployment::Mode;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// Everything under the state directory, daemons started directly.
-    Sandbox,
-    /// The host's real daemons and files, controlled through systemd.
-    System,
-}
 
 /// The ports each service listens on.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +52,27 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Where a deployment keeps its files and which ports it uses.
+    pub fn for_deployment(state_dir: &Path, d: &Deployment) -> Layout {
+        match d.mode() {
+            Mode::Sandbox => Layout::sandbox(state_dir, d.bind(), d.sandbox_port_base())
+                // A checked deployment's ports fit; the default base if not.
+                .unwrap_or_else(|| Layout::sandbox_default(state_dir, d.bind())),
+            Mode::System => Layout::system(state_dir, d.bind()),
+        }
+    }
+
+    fn sandbox_default(state_dir: &Path, bind: IpAddr) -> Layout {
+        let base = nasguard_model::deployment::DEFAULT_PORT_BASE;
+        Layout {
+            mode: Mode::Sandbox,
+            state_dir: state_dir.to_path_buf(),
+            bind,
+            ports: Ports::from_base(base).unwrap_or(Ports::SYSTEM),
+            tgt_control: base / 2,
+        }
+    }
+
     pub fn sandbox(state_dir: &Path, bind: IpAddr, port_base: u16) -> Option<Layout> {
         Some(Layout {
             mode: Mode::Sandbox,

@@ -65,7 +65,8 @@ pub fn to_text(report: &Report) -> String {
     if report.findings.is_empty() {
         out.push_str("No findings.\n");
     } else {
-        let width = report.findings.iter().map(|f| f.object.len()).max().unwrap_or(6).clamp(6, 28);
+        let width =
+            report.findings.iter().map(|f| f.object.to_string().chars().count()).max().unwrap_or(6).clamp(6, 28);
         let _ = writeln!(out, "{:<8}  {:<9}  {:<width$}  FINDING", "SEVERITY", "RULE", "OBJECT");
         for f in &report.findings {
             let at = f

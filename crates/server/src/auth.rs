@@ -4,13 +4,14 @@
 //! `X-CSRF-Token` header) and a same-origin request.
 
 use crate::error::ApiError;
+use crate::error_page::error_for;
 use crate::state::{Shared, constant_time_eq};
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 pub const COOKIE: &str = "nasguard_session";
 /// Forms carry the CSRF token in this field; scripts send it as a header.
@@ -101,30 +102,22 @@ async fn identify(state: &Shared, headers: &HeaderMap) -> Result<Option<Caller>,
 pub async fn require(State(state): State<Shared>, req: Request, next: Next) -> Response {
     let caller = match identify(&state, req.headers()).await {
         Ok(Some(c)) => c,
-        Ok(None) => return unauthenticated(req.uri().path()),
+        // A page sends the browser to the login page, a script gets 401.
+        Ok(None) => return error_for(req.uri().path(), ApiError::Unauthorized),
         Err(e) => return e.into_response(),
     };
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let mut req = req;
     if unsafe_method && let Via::Session { csrf, .. } = &caller.via {
-        let api = is_api(req.uri().path());
+        let path = req.uri().path().to_string();
         match check_csrf(req, csrf).await {
             Ok(r) => req = r,
             // A page gets a page, a script gets JSON.
-            Err(e) if api => return e.into_response(),
-            Err(e) => return crate::ui::error_page(e),
+            Err(e) => return error_for(&path, e),
         }
     }
     req.extensions_mut().insert(caller);
     next.run(req).await
-}
-
-fn is_api(path: &str) -> bool {
-    path.starts_with("/api/") || path == "/metrics"
-}
-
-fn unauthenticated(path: &str) -> Response {
-    if is_api(path) { ApiError::Unauthorized.into_response() } else { Redirect::to("/login").into_response() }
 }
 
 /// Refuses cross-site requests and requests without the session's token.
@@ -189,7 +182,7 @@ pub fn same_origin(headers: &HeaderMap) -> Result<(), &'static str> {
 }
 
 /// The largest upload (multipart) body: a TrueNAS backup and the form.
-const MAX_UPLOAD: usize = crate::api::TRUENAS_BODY_LIMIT + (1 << 20);
+const MAX_UPLOAD: usize = crate::options::TRUENAS_BODY_LIMIT + (1 << 20);
 
 /// A text field of a multipart form, read up to where it appears.
 async fn multipart_field(content_type: &str, body: Bytes, name: &str) -> Option<String> {

@@ -33,10 +33,12 @@ impl ApiError {
         match self {
             ApiError::Ops(OpsError::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Ops(OpsError::NotFound(_)) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            // The daemon refused the change or failed: the request was
-            // fine, the state of the machine is what conflicts.
-            ApiError::Ops(OpsError::Daemon(_)) => StatusCode::CONFLICT,
-            ApiError::Ops(OpsError::Store(_) | OpsError::Io { .. }) | ApiError::Internal(_) => {
+            // A daemon or tool refused, or a step is missing: the request
+            // was fine, the state of the machine is what conflicts.
+            ApiError::Ops(
+                OpsError::Daemon(_) | OpsError::RolledBack(_) | OpsError::Tool { .. } | OpsError::Precondition(_),
+            ) => StatusCode::CONFLICT,
+            ApiError::Ops(OpsError::Store(_) | OpsError::Io { .. } | OpsError::Internal(_)) | ApiError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -59,6 +61,11 @@ impl ApiError {
                     "message": first.map(|e| e.message.as_str()).unwrap_or("invalid input"),
                     "errors": all,
                 }})
+            }
+            // A fault of ours or of the host: the detail goes to the log
+            // (see into_response), not to whoever sent the request.
+            other if other.status().is_server_error() => {
+                json!({"error": {"field": null, "message": "internal error; the server's log has the details"}})
             }
             other => json!({"error": {"field": null, "message": other.to_string()}}),
         }

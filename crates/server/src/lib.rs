@@ -2,13 +2,27 @@
 //! OpenAPI document), the web UI and `/metrics` from the same store, through
 //! the same operations as the CLI (`nasguard-ops`). This crate holds no
 //! policy: handlers parse input, call ops, and shape the answer.
+//!
+//! The modules form layers, each importing only from layers below its own
+//! (the table is in ARCHITECTURE.md, "server"; `tests/layers.rs` checks it):
+//! `options` and `error` at the bottom; `error_page`, `state`, `listen`;
+//! `extract`, `auth`; `metrics`; the API's and the UI's areas; `api` and
+//! `ui`; and this file, which builds the router and serves it.
 
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod error_page;
+pub mod extract;
 pub mod metrics;
+pub mod options;
 pub mod state;
 pub mod ui;
+
+mod listen;
+
+pub use listen::{stop_signal, tls_config};
+pub use options::ServeOptions;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -56,35 +70,10 @@ pub fn router(state: Shared) -> Router {
     let public = Router::new().nest("/api/v1", api_public).merge(ui::public());
     protected
         .merge(public)
-        .fallback(ui::not_found)
+        .fallback(error_page::not_found)
         .layer(middleware::from_fn(metrics::track))
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))
         .with_state(state)
-}
-
-/// How `nasguard serve` was asked to run.
-#[derive(Clone, Debug)]
-pub struct ServeOptions {
-    /// Mark the session cookie `Secure` (an HTTPS proxy is in front).
-    pub secure_cookies: bool,
-    /// The server speaks HTTPS itself (cookies are then always `Secure`,
-    /// and HSTS is sent).
-    pub tls: bool,
-    /// A request body must have arrived in full within this.
-    pub body_read: std::time::Duration,
-    /// Connections served at once; more wait in the kernel's backlog.
-    pub max_connections: usize,
-}
-
-impl Default for ServeOptions {
-    fn default() -> Self {
-        ServeOptions {
-            secure_cookies: false,
-            tls: false,
-            body_read: listen::BODY_READ,
-            max_connections: listen::MAX_CONNECTIONS,
-        }
-    }
 }
 
 /// Opens the store of `dir` for serving. With no admin yet, makes the
@@ -92,7 +81,7 @@ impl Default for ServeOptions {
 pub fn prepare(dir: &Path, options: ServeOptions) -> Result<(Shared, Option<String>), nasguard_ops::OpsError> {
     let ng = Nasguard::open(dir, "server")?;
     let setup = if ng.admin_count()? == 0 { Some(nasguard_ops::random_token()?) } else { None };
-    let state = AppState::new(dir.to_path_buf(), ng, options);
+    let state = AppState::new(dir.to_path_buf(), ng, options, metrics::handle());
     if let Ok(mut slot) = state.setup_token.lock() {
         slot.clone_from(&setup);
     }
@@ -102,7 +91,8 @@ pub fn prepare(dir: &Path, options: ServeOptions) -> Result<(Shared, Option<Stri
 /// Serves plain HTTP until SIGTERM or Ctrl-C, then finishes the requests
 /// in flight.
 pub async fn serve(listener: tokio::net::TcpListener, state: Shared) -> std::io::Result<()> {
-    listen::run(listener, state, None).await
+    let limits = state.options.clone();
+    listen::run(listener, router(state), limits, None).await
 }
 
 /// Serves HTTPS until SIGTERM or Ctrl-C, then finishes the requests in flight.
@@ -111,24 +101,6 @@ pub async fn serve_tls(
     state: Shared,
     tls: std::sync::Arc<tokio_rustls::rustls::ServerConfig>,
 ) -> std::io::Result<()> {
-    listen::run(listener, state, Some(tls)).await
+    let limits = state.options.clone();
+    listen::run(listener, router(state), limits, Some(tls)).await
 }
-
-/// Resolves on SIGTERM (service managers) or SIGINT (Ctrl-C).
-pub async fn stop_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-        }
-        // Without signal handlers, run until killed.
-        _ => std::future::pending::<()>().await,
-    }
-}
-
-pub use listen::tls_config;
-
-mod listen;

@@ -2,7 +2,7 @@
 //! rustls with ring, TLS 1.2 and 1.3, rustls's modern suites): one place
 //! for the per-connection deadlines and for a graceful stop.
 
-use crate::state::Shared;
+use crate::options::ServeOptions;
 use axum::extract::ConnectInfo;
 use hyper_util::rt::TokioIo;
 use rustls_pki_types::pem::PemObject;
@@ -19,14 +19,9 @@ use tower::ServiceExt;
 /// A handshake that has not finished by then is dropped (slow clients
 /// must not hold connections open for free).
 const HANDSHAKE: Duration = Duration::from_secs(10);
-/// Likewise for a request's head once connected.
+/// Likewise for a request's head once connected. (The body's deadline and
+/// the connection cap are [`ServeOptions`].)
 const HEADER_READ: Duration = Duration::from_secs(30);
-/// And for a request's whole body: a client that sends a byte every few
-/// seconds is cut off here, however long it could keep going.
-pub const BODY_READ: Duration = Duration::from_secs(30);
-/// Connections served at once; further ones wait in the kernel's backlog
-/// until one ends (a flood of idle connections cannot take every socket).
-pub const MAX_CONNECTIONS: usize = 512;
 
 /// The server's TLS settings from a PEM certificate chain and a PEM key.
 pub fn tls_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> {
@@ -49,19 +44,18 @@ pub fn tls_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> 
     Ok(Arc::new(config))
 }
 
-/// Serves HTTP (`tls: None`) or HTTPS until SIGTERM or Ctrl-C, then lets
-/// the requests in flight finish (for at most [`DRAIN`]).
+/// Serves `app` over HTTP (`tls: None`) or HTTPS until SIGTERM or Ctrl-C,
+/// then lets the requests in flight finish (for at most [`DRAIN`]).
 pub async fn run(
     listener: tokio::net::TcpListener,
-    state: Shared,
+    app: axum::Router,
+    limits: ServeOptions,
     tls: Option<Arc<ServerConfig>>,
 ) -> std::io::Result<()> {
-    let limits = state.options.clone();
-    let app = crate::router(state);
     let acceptor = tls.map(TlsAcceptor::from);
     let (stopping, stop_rx) = tokio::sync::watch::channel(false);
     let mut connections = tokio::task::JoinSet::new();
-    let stop = crate::stop_signal();
+    let stop = stop_signal();
     tokio::pin!(stop);
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
     loop {
@@ -93,6 +87,21 @@ pub async fn run(
     let _ = stopping.send(true);
     let _ = tokio::time::timeout(DRAIN, async { while connections.join_next().await.is_some() {} }).await;
     Ok(())
+}
+
+/// Resolves on SIGTERM (service managers) or SIGINT (Ctrl-C).
+pub async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        // Without signal handlers, run until killed.
+        _ => std::future::pending::<()>().await,
+    }
 }
 
 /// How long a stop waits for the requests in flight.

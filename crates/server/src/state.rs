@@ -1,8 +1,11 @@
 //! What every request shares: the store (behind one lock: SQLite serialises
 //! writers anyway, and each operation takes well under a millisecond), the
-//! one-time setup token, the login limiter and the metrics handle.
+//! one-time setup token, the login limiter and the metrics handle (made by
+//! the caller: this module imports nothing above `error` and `options`).
 
 use crate::error::{ApiError, ApiResult};
+use crate::options::ServeOptions;
+use metrics_exporter_prometheus::PrometheusHandle;
 use nasguard_ops::Nasguard;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -17,25 +20,28 @@ pub struct AppState {
     pub limiter: LoginLimiter,
     /// Where passwords are checked: a few threads of their own.
     pub hasher: Hasher,
-    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Renders what the process's recorder holds (`/metrics`).
+    pub metrics: PrometheusHandle,
     /// Mark the session cookie `Secure` (HTTPS here or at a proxy in front).
     pub secure_cookies: bool,
     /// This process terminates TLS itself (HSTS is sent).
     pub tls: bool,
-    pub options: crate::ServeOptions,
+    pub options: ServeOptions,
 }
 
 pub type Shared = Arc<AppState>;
 
 impl AppState {
-    pub fn new(dir: PathBuf, ng: Nasguard, options: crate::ServeOptions) -> AppState {
+    /// The state of a server over `dir`, rendering metrics through `metrics`
+    /// (see `metrics::handle`).
+    pub fn new(dir: PathBuf, ng: Nasguard, options: ServeOptions, metrics: PrometheusHandle) -> AppState {
         AppState {
             dir,
             ng: Mutex::new(ng),
             setup_token: Mutex::new(None),
             limiter: LoginLimiter::default(),
             hasher: Hasher::start(std::thread::available_parallelism().map(|n| n.get().div_ceil(2)).unwrap_or(1)),
-            metrics: crate::metrics::handle(),
+            metrics,
             secure_cookies: options.secure_cookies || options.tls,
             tls: options.tls,
             options,

@@ -147,7 +147,7 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let d = Deployment { mode: "sandbox".into(), bind: "127.0.0.1".into(), port_base: Some(20000) };
+        let d = Deployment::loopback_sandbox(Some(20000));
         let s = Store::create(&dir.path().join("state"), &d, "test").unwrap();
         (dir, s)
     }

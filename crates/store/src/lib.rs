@@ -58,14 +58,8 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// How this state directory runs its daemons (set by `init`).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct Deployment {
-    /// `sandbox` or `system`.
-    pub mode: String,
-    pub bind: String,
-    pub port_base: Option<u16>,
-}
+/// How this state directory runs its daemons (set by `init`, checked when read).
+pub use nasguard_model::deployment::{Deployment, Mode};
 
 /// Strings that reach the log are capped (whatever a client sends as a user
 /// name or a share name, the row stays small and readable).
@@ -155,7 +149,11 @@ impl Store {
         check_private(dir)?;
         let key = crypto::Key::load(dir)?;
         let conn = schema::open(&db)?;
-        Ok(Store { conn, key, dir: dir.to_path_buf() })
+        let store = Store { conn, key, dir: dir.to_path_buf() };
+        // A damaged or unknown deployment must stop everything here, before
+        // anything could take it for the host system.
+        store.deployment()?;
+        Ok(store)
     }
 
     pub fn dir(&self) -> &Path {
@@ -164,13 +162,14 @@ impl Store {
 
     pub fn deployment(&self) -> Result<Deployment> {
         let v = self.meta("deployment")?.ok_or_else(|| StoreError::Corrupt("no deployment recorded".into()))?;
-        serde_json::from_value(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+        serde_json::from_value(v).map_err(|e| StoreError::Corrupt(format!("the recorded deployment: {e}")))
     }
 
     fn meta(&self, key: &str) -> Result<Option<Value>> {
         let raw: Option<String> =
             self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?;
-        raw.map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string()))).transpose()
+        raw.map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("the recorded {key}: {e}"))))
+            .transpose()
     }
 
     fn set_meta(&self, key: &str, value: &Value) -> Result<()> {

@@ -4,7 +4,7 @@ use nasguard_model::smb::SmbShare;
 use nasguard_model::{Secret, ValidationError, next_id};
 
 fn deployment() -> Deployment {
-    Deployment { mode: "sandbox".into(), bind: "127.0.0.1".into(), port_base: Some(20000) }
+    Deployment::loopback_sandbox(Some(20000))
 }
 
 fn new_store() -> (tempfile::TempDir, Store) {
@@ -151,4 +151,25 @@ fn two_writers_lose_no_update() {
     let snap = Store::open(&dir).unwrap().load().unwrap();
     assert_eq!(snap.config.smb_shares.len(), 2 * per_writer);
     assert_eq!(snap.revision, 1 + 2 * per_writer as i64);
+}
+
+#[test]
+fn a_store_whose_deployment_is_unknown_does_not_open() {
+    for bad in [
+        r#"{"mode":"sandbx","bind":"127.0.0.1","port_base":20000}"#,
+        r#"{"mode":"","bind":"127.0.0.1","port_base":null}"#,
+        r#"{"mode":"system","bind":"not-an-ip","port_base":null}"#,
+        r#"{"mode":"sandbox","bind":"127.0.0.1","port_base":64000}"#,
+        r#"not json"#,
+    ] {
+        let (_d, store) = new_store();
+        store.conn.execute("UPDATE meta SET value = ?1 WHERE key = 'deployment'", [bad]).unwrap();
+        let dir = store.dir().to_path_buf();
+        drop(store);
+        match Store::open(&dir) {
+            Err(StoreError::Corrupt(m)) => assert!(m.contains("deployment"), "{bad}: {m}"),
+            Err(e) => panic!("{bad}: {e}"),
+            Ok(_) => panic!("{bad}: opened"),
+        }
+    }
 }

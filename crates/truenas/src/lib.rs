@@ -69,7 +69,8 @@ pub fn audit(m: &Mapped, file: &str) -> Vec<Finding> {
         .into_iter()
         .map(|mut f| {
             let field = f.field.clone().or_else(|| find_rule(&f.rule).and_then(|r| r.info.field).map(String::from));
-            if let Some(at) = m.locate(&f.rule, field.as_deref(), &f.object) {
+            let object = f.object.to_string();
+            if let Some(at) = m.locate(&f.rule, field.as_deref(), &object) {
                 f.location = Some(Location {
                     file: file.to_string(),
                     line: 0,
@@ -81,10 +82,10 @@ pub fn audit(m: &Mapped, file: &str) -> Vec<Finding> {
             if f.rule == "SMB-006" {
                 f.message = f.message.replace("on this system", "in the backup's account_bsdgroups");
             }
-            if let Some(extra) = m.annotations.get(&(f.object.clone(), f.rule.clone())) {
+            if let Some(extra) = m.annotations.get(&(object.clone(), f.rule.clone())) {
                 f.message.push_str(&format!(" ({extra})"));
             }
-            if m.disabled.contains(&f.object) {
+            if m.disabled.contains(&object) {
                 f.message.push_str(" (this share is not enabled in the backup)");
             }
             if !m.enabled.get(&f.service).copied().unwrap_or(false) {

@@ -78,7 +78,7 @@ fn every_insecure_reference_backup_breaks_every_recommendation() {
         let at = |rule: &str, object: &str| {
             findings
                 .iter()
-                .find(|f| f.rule == rule && f.object == object)
+                .find(|f| f.rule == rule && f.object.to_string() == object)
                 .and_then(|f| f.location.as_ref())
                 .and_then(|l| l.logical())
                 .unwrap_or_default()
@@ -265,9 +265,9 @@ fn nfs_wildcards_and_empty_lists_are_everyone() {
     nfs_share(&mut db, 4, "", "*.lan.example", false);
     nfs_share(&mut db, 5, "0.0.0.0/0", "", true);
     let f = audit_db(&db);
-    let open: BTreeSet<&str> = f.iter().filter(|f| f.rule == "NFS-001").map(|f| f.object.as_str()).collect();
-    assert_eq!(open, BTreeSet::from(["nfs/share/1", "nfs/share/2", "nfs/share/5"]));
-    assert!(f.iter().any(|f| f.rule == "NFS-004" && f.object == "nfs/share/4"), "rw to a wildcard domain");
+    let open: BTreeSet<String> = f.iter().filter(|f| f.rule == "NFS-001").map(|f| f.object.to_string()).collect();
+    assert_eq!(open, BTreeSet::from(["nfs/share/1", "nfs/share/2", "nfs/share/5"].map(String::from)));
+    assert!(f.iter().any(|f| f.rule == "NFS-004" && f.object.to_string() == "nfs/share/4"), "rw to a wildcard domain");
     let m = map(&db).unwrap();
     assert_eq!(m.config.nfs_shares[2].networks.len(), 2);
 }
@@ -364,12 +364,13 @@ fn iscsi_groups_networks_and_everyone() {
     );
     let m = map(&db).unwrap();
     let f = audit(&m, "x");
-    let on =
-        |rule: &str| -> BTreeSet<&str> { f.iter().filter(|f| f.rule == rule).map(|f| f.object.as_str()).collect() };
-    assert_eq!(on("ISCSI-005"), BTreeSet::from(["iscsi/target/nogroup", "iscsi/target/open"]));
-    assert_eq!(on("ISCSI-006"), BTreeSet::from(["iscsi/target/nogroup", "iscsi/target/open"]));
-    assert_eq!(on("ISCSI-002"), BTreeSet::from(["iscsi/target/open"]));
-    assert_eq!(on("ISCSI-001"), BTreeSet::from(["iscsi/portal/1"]));
+    let on = |rule: &str| -> BTreeSet<String> {
+        f.iter().filter(|f| f.rule == rule).map(|f| f.object.to_string()).collect()
+    };
+    assert_eq!(on("ISCSI-005"), BTreeSet::from(["iscsi/target/nogroup", "iscsi/target/open"].map(String::from)));
+    assert_eq!(on("ISCSI-006"), BTreeSet::from(["iscsi/target/nogroup", "iscsi/target/open"].map(String::from)));
+    assert_eq!(on("ISCSI-002"), BTreeSet::from(["iscsi/target/open"].map(String::from)));
+    assert_eq!(on("ISCSI-001"), BTreeSet::from(["iscsi/portal/1"].map(String::from)));
     let closed = &m.config.iscsi.targets[0];
     let g = m.config.iscsi.initiator_group(closed.groups[0].initiator.unwrap()).unwrap();
     assert_eq!(g.initiators.len(), 2);

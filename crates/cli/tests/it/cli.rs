@@ -271,3 +271,24 @@ fn the_audit_log_names_the_user_even_without_user_in_the_environment() {
     let log: Value = serde_json::from_str(&s.ok(&["--json", "log", "--limit", "1"])).unwrap();
     assert_eq!(log["changes"][0]["actor"], format!("cli:{me}"));
 }
+
+#[test]
+fn init_refuses_a_bad_bind_address_or_port_base_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    for args in [
+        &["init", "--sandbox", "--bind", "x"][..],
+        &["init", "--sandbox", "--bind", "localhost"],
+        &["init", "--sandbox", "--port-base", "65000"],
+        &["init", "--sandbox", "--port-base", "99999"],
+        &["init", "--port-base", "20000"],
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_nasguard"))
+            .args(args)
+            .env("NASGUARD_STATE_DIR", &state)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(!state.join("nasguard.db").exists(), "{args:?} wrote a store");
+    }
+}

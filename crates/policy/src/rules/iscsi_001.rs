@@ -25,7 +25,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         .filter(|p| p.discovery_authmethod == AuthMethod::None)
         .map(|p| {
             info.finding(
-                &object::iscsi_portal(p),
+                object::iscsi_portal(p),
                 info.severity,
                 &format!("portal {} allows discovery without authentication", p.id),
             )

@@ -25,7 +25,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         .filter(|t| t.groups.iter().any(|g| g.authmethod == AuthMethod::None))
         .map(|t| {
             info.finding(
-                &object::iscsi_target(t),
+                object::iscsi_target(t),
                 info.severity,
                 &format!("target {} accepts logins without CHAP", t.name),
             )

@@ -23,6 +23,6 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         .targets
         .iter()
         .filter(|t| t.groups.iter().any(|g| g.authmethod == AuthMethod::Chap))
-        .map(|t| info.finding(&object::iscsi_target(t), info.severity, &format!("target {} uses one-way CHAP", t.name)))
+        .map(|t| info.finding(object::iscsi_target(t), info.severity, &format!("target {} uses one-way CHAP", t.name)))
         .collect()
 }

@@ -30,7 +30,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         })
         .map(|t| {
             info.finding(
-                &object::iscsi_target(t),
+                object::iscsi_target(t),
                 info.severity,
                 &format!("target {}: tgt enforces its initiator names but not its authorized networks", t.name),
             )

@@ -4,6 +4,7 @@
 
 mod catalog;
 
+pub(crate) use crate::object::ObjectRef;
 pub(crate) use crate::observed::Observed;
 pub(crate) use crate::{Evidence, Facts, Finding, Severity, object};
 pub(crate) use nasguard_model::iscsi::{AuthMethod, InitiatorGroup};
@@ -34,7 +35,7 @@ pub struct RuleInfo {
 }
 
 pub type Check = fn(&Config, &Facts, &RuleInfo) -> Vec<Finding>;
-pub type Fix = fn(&mut Config, &str);
+pub type Fix = fn(&mut Config, &ObjectRef);
 /// A check on what a live probe saw; the `&str` is the probed target.
 pub type LiveCheck = fn(&Observed, &RuleInfo, &str) -> Vec<Finding>;
 
@@ -59,12 +60,12 @@ pub fn find_rule(id: &str) -> Option<&'static Rule> {
 
 impl RuleInfo {
     /// A config-evidence finding of this rule.
-    pub fn finding(&self, object: &str, severity: Severity, message: &str) -> Finding {
+    pub fn finding(&self, object: impl Into<ObjectRef>, severity: Severity, message: &str) -> Finding {
         Finding {
             rule: self.id.to_string(),
             severity,
             service: self.service.unwrap_or(Service::Smb),
-            object: object.to_string(),
+            object: object.into(),
             message: message.to_string(),
             remediation: self.remediation.to_string(),
             fixable: self.fixable,
@@ -233,13 +234,18 @@ pub(crate) fn access_findings(
                 Some(group) => open(group),
             })
         })
-        .map(|t| info.finding(&object::iscsi_target(t), info.severity, &format!("target {}: {what}", t.name)))
+        .map(|t| info.finding(object::iscsi_target(t), info.severity, &format!("target {}: {what}", t.name)))
         .collect()
 }
 
-pub(crate) fn nfs_share_mut<'a>(cfg: &'a mut Config, obj: &str) -> Option<&'a mut NfsShare> {
-    let id: u32 = object::leaf(obj).parse().ok()?;
-    cfg.nfs_shares.iter_mut().find(|s| s.id == id)
+pub(crate) fn nfs_share_mut<'a>(cfg: &'a mut Config, obj: &ObjectRef) -> Option<&'a mut NfsShare> {
+    let ObjectRef::NfsShare(id) = obj else { return None };
+    cfg.nfs_shares.iter_mut().find(|s| s.id == *id)
+}
+
+pub(crate) fn smb_share_mut<'a>(cfg: &'a mut Config, obj: &ObjectRef) -> Option<&'a mut nasguard_model::smb::SmbShare> {
+    let ObjectRef::SmbShare(name) = obj else { return None };
+    cfg.smb_shares.iter_mut().find(|s| &s.name == name)
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
                 None => "it has no authorized networks or hosts".to_string(),
             };
             info.finding(
-                &object::nfs_share(s),
+                object::nfs_share(s),
                 info.severity,
                 &format!("export {}: {why}: every host may mount it", s.path),
             )

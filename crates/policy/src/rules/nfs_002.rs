@@ -29,7 +29,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         .map(|s| {
             let severity = if s.open_to_everyone() { Severity::Critical } else { info.severity };
             info.finding(
-                &object::nfs_share(s),
+                object::nfs_share(s),
                 severity,
                 &format!("export {} maps client root to root (no_root_squash)", s.path),
             )
@@ -37,7 +37,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         .collect()
 }
 
-fn fix(cfg: &mut Config, obj: &str) {
+fn fix(cfg: &mut Config, obj: &ObjectRef) {
     if let Some(s) = nfs_share_mut(cfg, obj) {
         s.maproot_user = None;
         s.maproot_group = None;

@@ -29,6 +29,6 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
     vec![]
 }
 
-fn fix(cfg: &mut Config, _obj: &str) {
+fn fix(cfg: &mut Config, _obj: &ObjectRef) {
     cfg.nfs.allow_nonroot = false;
 }

@@ -24,7 +24,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         .filter(|s| !s.ro && (s.open_to_everyone() || s.hosts.iter().any(|h| h.contains(['*', '?']))))
         .map(|s| {
             info.finding(
-                &object::nfs_share(s),
+                object::nfs_share(s),
                 info.severity,
                 &format!("export {} is read-write to everyone or to a wildcard", s.path),
             )
@@ -32,7 +32,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         .collect()
 }
 
-fn fix(cfg: &mut Config, obj: &str) {
+fn fix(cfg: &mut Config, obj: &ObjectRef) {
     if let Some(s) = nfs_share_mut(cfg, obj) {
         s.ro = true;
     }

@@ -23,12 +23,12 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         .iter()
         .filter(|s| s.mapall_user.as_deref() == Some("root"))
         .map(|s| {
-            info.finding(&object::nfs_share(s), info.severity, &format!("export {} maps every user to root", s.path))
+            info.finding(object::nfs_share(s), info.severity, &format!("export {} maps every user to root", s.path))
         })
         .collect()
 }
 
-fn fix(cfg: &mut Config, obj: &str) {
+fn fix(cfg: &mut Config, obj: &ObjectRef) {
     if let Some(s) = nfs_share_mut(cfg, obj) {
         s.mapall_user = None;
         s.mapall_group = None;

@@ -25,7 +25,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         .map(|s| {
             let severity = if s.purpose == SmbPurpose::NoPreset { info.severity } else { Severity::Info };
             info.finding(
-                &object::smb_share(s),
+                object::smb_share(s),
                 severity,
                 &format!("share {:?} uses purpose {} ({})", s.name, s.purpose.name(), s.purpose.label()),
             )
@@ -33,8 +33,8 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         .collect()
 }
 
-fn fix(cfg: &mut Config, obj: &str) {
-    if let Some(s) = cfg.smb_shares.iter_mut().find(|s| s.name == object::leaf(obj)) {
+fn fix(cfg: &mut Config, obj: &ObjectRef) {
+    if let Some(s) = smb_share_mut(cfg, obj) {
         s.purpose = SmbPurpose::DefaultShare;
     }
 }

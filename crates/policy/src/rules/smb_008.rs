@@ -22,12 +22,12 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
     cfg.smb_shares
         .iter()
         .filter(|s| s.guestok)
-        .map(|s| info.finding(&object::smb_share(s), info.severity, &format!("share {:?} allows guest access", s.name)))
+        .map(|s| info.finding(object::smb_share(s), info.severity, &format!("share {:?} allows guest access", s.name)))
         .collect()
 }
 
-fn fix(cfg: &mut Config, obj: &str) {
-    if let Some(s) = cfg.smb_shares.iter_mut().find(|s| s.name == object::leaf(obj)) {
+fn fix(cfg: &mut Config, obj: &ObjectRef) {
+    if let Some(s) = smb_share_mut(cfg, obj) {
         s.guestok = false;
     }
 }

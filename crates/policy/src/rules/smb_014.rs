@@ -24,7 +24,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         .filter_map(|s| {
             let why = s.hostsallow_admits_everyone()?;
             Some(info.finding(
-                &object::smb_share(s),
+                object::smb_share(s),
                 info.severity,
                 &format!("share {}: hosts allow {} ({why}): every host may connect", s.name, s.hostsallow.join(" ")),
             ))

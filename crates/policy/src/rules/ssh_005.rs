@@ -22,7 +22,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
     weak_ciphers(info, &cfg.ssh.effective_ciphers()).map(|(sev, m)| info.finding("ssh", sev, &m)).into_iter().collect()
 }
 
-fn fix(cfg: &mut Config, _obj: &str) {
+fn fix(cfg: &mut Config, _obj: &ObjectRef) {
     reset_ciphers(cfg);
 }
 

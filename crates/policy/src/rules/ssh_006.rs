@@ -22,7 +22,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
     algorithm_finding(info, &cfg.ssh.macs, Evidence::Config, "ssh", MACS, "MACs", Severity::High, Severity::Low)
 }
 
-fn fix(cfg: &mut Config, _obj: &str) {
+fn fix(cfg: &mut Config, _obj: &ObjectRef) {
     cfg.ssh.macs = RECOMMENDED_MACS.map(String::from).to_vec();
 }
 

@@ -32,7 +32,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
     out
 }
 
-fn fix(cfg: &mut Config, _obj: &str) {
+fn fix(cfg: &mut Config, _obj: &ObjectRef) {
     cfg.ssh.kex_algorithms = RECOMMENDED_KEX.map(String::from).to_vec();
 }
 

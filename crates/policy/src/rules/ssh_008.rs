@@ -31,7 +31,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
     )
 }
 
-fn fix(cfg: &mut Config, _obj: &str) {
+fn fix(cfg: &mut Config, _obj: &ObjectRef) {
     cfg.ssh.hostkey_algorithms = RECOMMENDED_HOSTKEY.map(String::from).to_vec();
 }
 

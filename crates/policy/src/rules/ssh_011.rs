@@ -28,7 +28,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
     option_findings(cfg, info, WANTS)
 }
 
-fn fix(cfg: &mut Config, _obj: &str) {
+fn fix(cfg: &mut Config, _obj: &ObjectRef) {
     const WANTS: &[(&str, Want)] = &[
         ("X11Forwarding", Want::Is("no")),
         ("AllowAgentForwarding", Want::Is("no")),

@@ -23,7 +23,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
     option_findings(cfg, info, WANTS)
 }
 
-fn fix(cfg: &mut Config, _obj: &str) {
+fn fix(cfg: &mut Config, _obj: &ObjectRef) {
     const WANTS: &[(&str, Want)] = &[("MaxAuthTries", Want::AtMost("4"))];
     for (keyword, _) in WANTS {
         cfg.ssh.remove_option(keyword);

@@ -24,7 +24,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
     option_findings(cfg, info, WANTS)
 }
 
-fn fix(cfg: &mut Config, _obj: &str) {
+fn fix(cfg: &mut Config, _obj: &ObjectRef) {
     const WANTS: &[(&str, Want)] =
         &[("ClientAliveInterval", Want::AtMost("300")), ("ClientAliveCountMax", Want::AtMost("3"))];
     for (keyword, _) in WANTS {

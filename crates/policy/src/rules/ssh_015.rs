@@ -27,7 +27,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
     option_findings(cfg, info, WANTS)
 }
 
-fn fix(cfg: &mut Config, _obj: &str) {
+fn fix(cfg: &mut Config, _obj: &ObjectRef) {
     const WANTS: &[(&str, Want)] = &[
         ("PermitUserEnvironment", Want::Is("no")),
         ("IgnoreRhosts", Want::Is("yes")),

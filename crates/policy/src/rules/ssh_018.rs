@@ -34,7 +34,7 @@ fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
         .collect()
 }
 
-fn fix(cfg: &mut Config, _obj: &str) {
+fn fix(cfg: &mut Config, _obj: &ObjectRef) {
     let (lines, _) = parse_options(&cfg.ssh.options);
     for l in lines.iter().filter(|l| danger(&l.keyword, &l.args).is_some_and(|d| d.is_host_risk())) {
         cfg.ssh.remove_option(&l.keyword);

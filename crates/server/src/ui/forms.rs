@@ -306,6 +306,12 @@ pub fn assignments(fields: &[Field], form: &[(String, String)]) -> Vec<String> {
         .collect()
 }
 
+/// A submitted form's fields in order (a field may repeat: multi-selects).
+/// A body that is not a form is an empty one.
+pub fn parse_form(body: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
+}
+
 /// The submitted value of one field (the wizard builds its input by hand).
 pub fn value<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
     form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")

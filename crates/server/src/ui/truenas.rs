@@ -5,9 +5,9 @@
 //! Nothing is stored; the same operation as `nasguard audit
 //! --truenas-config` and `POST /api/v1/audit/truenas`.
 
-use super::pages::Page;
-use crate::api::TRUENAS_BODY_LIMIT;
+use super::frame::Page;
 use crate::auth::Caller;
+use crate::options::TRUENAS_BODY_LIMIT;
 use crate::state::Shared;
 use askama::Template;
 use askama_web::WebTemplate;

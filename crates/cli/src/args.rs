@@ -177,8 +177,18 @@ pub struct ScanArgs {
 #[derive(Args)]
 pub struct ImportArgs {
     /// The /etc to read.
-    #[arg(long, default_value = "/etc")]
+    #[arg(long, default_value = "/etc", conflicts_with = "truenas_config")]
     pub from: PathBuf,
+    /// Import a TrueNAS configuration backup (freenas-v1.db, or the tar with the secret seed) instead:
+    /// services, SMB and NFS shares, iSCSI portals, groups, targets and extents. CHAP secrets come over
+    /// only from a tar with pwenc_secret (decrypted in memory, stored under nasguard's encryption, never
+    /// printed); otherwise each auth group gets a random secret and the import names them.
+    #[arg(long, value_name = "FILE")]
+    pub truenas_config: Option<PathBuf>,
+    /// Where TrueNAS's /mnt (its pools and datasets) is on this host: share and extent paths under
+    /// /mnt/ are moved under DIR.
+    #[arg(long, value_name = "DIR", default_value = "/mnt", requires = "truenas_config")]
+    pub mnt_root: PathBuf,
 }
 
 #[derive(Args)]
@@ -544,7 +554,7 @@ pub struct WizardArgs {
     pub allow_everyone: bool,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
@@ -572,11 +582,21 @@ pub struct AuditArgs {
     /// Audit a machine's own config files instead of the store: DIR is read as /etc
     /// (samba/smb.conf, ssh/sshd_config with its Includes, exports, exports.d, ganesha/ganesha.conf,
     /// tgt/targets.conf). Absent settings take the daemon's default. Findings point at file and line.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "truenas_config")]
     pub config_dir: Option<PathBuf>,
+    /// Audit a TrueNAS configuration backup instead of the store: FILE is the freenas-v1.db (System >
+    /// General > Manage Configuration > Download File) or the tar that also holds the secret seed. It is
+    /// opened read-only and never written; the release is recognised from alembic_version and its
+    /// columns; TrueNAS's own semantics apply (signing only through the auxiliary parameters or
+    /// encryption REQUIRED; root password login from the root account; an NFS share with no networks and
+    /// no hosts, or `*`, is open to everyone; iSCSI initiators ALL or no authorized networks are
+    /// everyone). Each finding names its table, column and row, and says when its service is not enabled
+    /// in the backup. A file that is not a backup, or a schema nasguard does not know, exits 2.
+    #[arg(long, value_name = "FILE")]
+    pub truenas_config: Option<PathBuf>,
     /// Also probe this machine's own services where the store says they listen, judge the wire
     /// with the same rules (evidence: live), and list every drift between intent and wire.
-    #[arg(long, conflicts_with = "config_dir")]
+    #[arg(long, conflicts_with_all = ["config_dir", "truenas_config"])]
     pub live: bool,
 }
 

@@ -144,6 +144,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Iscsi(cmd) => iscsi(&cli, cmd),
+        Command::Audit(a @ AuditArgs { truenas_config: Some(file), .. }) => {
+            let audit = nasguard_ops::audit_truenas(file)?;
+            let format = a.format.unwrap_or(if json { Format::Json } else { Format::Text });
+            if format != Format::Json {
+                eprintln!("TrueNAS {} backup: {}", audit.release, file.display());
+                for n in &audit.notes {
+                    eprintln!("warning: {n}");
+                }
+            }
+            let out = match format {
+                Format::Text => nasguard_report::to_text(&audit.report),
+                Format::Json => serde_json::to_string_pretty(&audit)?,
+                Format::Sarif => {
+                    serde_json::to_string_pretty(&nasguard_report::to_sarif(&audit.report, env!("CARGO_PKG_VERSION")))?
+                }
+            };
+            println!("{}", out.trim_end());
+            Ok(if audit.report.fails(a.fail_on.threshold()) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
         Command::Audit(a) => {
             let report = match &a.config_dir {
                 Some(dir) => {
@@ -317,7 +336,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(cmd) => user(&cli, cmd),
         Command::Scan(a) => scan(json, a),
         Command::Import(a) => {
-            let c = open(&cli)?.import(&a.from)?;
+            let c = match &a.truenas_config {
+                Some(file) => open(&cli)?.import_truenas(file, &a.mnt_root)?,
+                None => open(&cli)?.import(&a.from)?,
+            };
             if !json {
                 for n in &c.value {
                     outln!("{n}");

@@ -246,13 +246,72 @@ pub fn audit_config_dir(etc: &Path, facts: &Facts) -> Result<(Report, Scanned)> 
                 };
                 scanned.files.iter().find(|p| p.as_path() == Path::new(main)).map(|p| Loc { file: p.clone(), line: 0 })
             });
-            f.location = loc.map(|l| Location { file: l.file.display().to_string(), line: l.line });
+            f.location =
+                loc.map(|l| Location { file: l.file.display().to_string(), line: l.line, ..Default::default() });
             // A fix changes nasguard's model; these files have none.
             f.fixable = false;
             f
         })
         .collect();
     Ok((Report::new(findings, vec![]), scanned))
+}
+
+/// Where imported settings came from, to name what stays behind.
+pub(crate) struct ImportSources {
+    pub ssh: &'static str,
+    pub smb_global: &'static str,
+    pub smb_share: &'static str,
+}
+
+impl ImportSources {
+    pub const CONFIG_DIR: ImportSources =
+        ImportSources { ssh: "sshd_config", smb_global: "smb.conf [global]", smb_share: "smb.conf" };
+}
+
+/// What the importers produced, made storable: nasguard writes the
+/// raw-judged Samba parameters itself, and what sshd or Samba does but
+/// nasguard refuses stays behind, each line named (the dangerous ones with
+/// their rule, as the audit reports them). Shared by `import --from` and
+/// `import --truenas-config`.
+pub(crate) fn keep_importable(from: &mut Config, notes: &mut Vec<String>, src: &ImportSources) {
+    // nasguard writes the raw-judged Samba parameters itself.
+    let (lines, _) = nasguard_model::parse_smb_aux(&from.smb.smb_options);
+    from.smb.smb_options = lines
+        .iter()
+        .filter(|l| !SMB_RAW_JUDGED.contains(&l.key.as_str()))
+        .map(|l| format!("{} = {}", l.key, l.value))
+        .collect::<Vec<_>>()
+        .join("\n");
+    // What sshd does but nasguard refuses stays behind, each line named
+    // (the dangerous ones with their rule, as `audit --config-dir` reports them).
+    let (kept, refused) = nasguard_model::ssh::retain_valid_options(&from.ssh.options);
+    from.ssh.options = kept;
+    notes.extend(refused.into_iter().map(|why| format!("{}: not imported: {why}", src.ssh)));
+    let (kept, refused) = nasguard_model::retain_valid_smb_aux(&from.smb.smb_options, true, None);
+    from.smb.smb_options = kept;
+    notes.extend(refused.into_iter().map(|why| format!("{}: not imported: {why}", src.smb_global)));
+    for share in &mut from.smb_shares {
+        // `hosts allow = ALL` admits every host, as an empty list does,
+        // which is how nasguard says it (SMB-014 flags the file).
+        if let Some(why) = share.hostsallow_admits_everyone() {
+            notes.push(format!("{} [{}]: hosts allow {why}: imported as no restriction", src.smb_share, share.name));
+            share.hostsallow.clear();
+        }
+        // The importer spells out Samba's empty default for SMB-012;
+        // nasguard renders root there itself.
+        if nasguard_model::smb_invalid_users(&share.auxsmbconf).is_some_and(|names| names.is_empty()) {
+            let (lines, _) = nasguard_model::parse_smb_aux(&share.auxsmbconf);
+            share.auxsmbconf = lines
+                .iter()
+                .filter(|l| l.key != "invalid users")
+                .map(|l| format!("{} = {}", l.key, l.value))
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+        let (kept, refused) = nasguard_model::retain_valid_smb_aux(&share.auxsmbconf, false, Some(share));
+        share.auxsmbconf = kept;
+        notes.extend(refused.into_iter().map(|why| format!("{} [{}]: not imported: {why}", src.smb_share, share.name)));
+    }
 }
 
 impl Nasguard {
@@ -267,46 +326,9 @@ impl Nasguard {
             )));
         }
         let mut from: Config = scanned.imported.config.clone();
-        // nasguard writes the raw-judged Samba parameters itself.
-        let (lines, _) = nasguard_model::parse_smb_aux(&from.smb.smb_options);
-        from.smb.smb_options = lines
-            .iter()
-            .filter(|l| !SMB_RAW_JUDGED.contains(&l.key.as_str()))
-            .map(|l| format!("{} = {}", l.key, l.value))
-            .collect::<Vec<_>>()
-            .join("\n");
         let mut notes = scanned.imported.unmapped.clone();
         notes.extend(scanned.diagnostics.iter().cloned());
-        // What sshd does but nasguard refuses stays behind, each line named
-        // (the dangerous ones with their rule, as `audit --config-dir` reports them).
-        let (kept, refused) = nasguard_model::ssh::retain_valid_options(&from.ssh.options);
-        from.ssh.options = kept;
-        notes.extend(refused.into_iter().map(|why| format!("sshd_config: not imported: {why}")));
-        let (kept, refused) = nasguard_model::retain_valid_smb_aux(&from.smb.smb_options, true, None);
-        from.smb.smb_options = kept;
-        notes.extend(refused.into_iter().map(|why| format!("smb.conf [global]: not imported: {why}")));
-        for share in &mut from.smb_shares {
-            // `hosts allow = ALL` admits every host, as an empty list does,
-            // which is how nasguard says it (SMB-014 flags the file).
-            if let Some(why) = share.hostsallow_admits_everyone() {
-                notes.push(format!("smb.conf [{}]: hosts allow {why}: imported as no restriction", share.name));
-                share.hostsallow.clear();
-            }
-            // The importer spells out Samba's empty default for SMB-012;
-            // nasguard renders root there itself.
-            if nasguard_model::smb_invalid_users(&share.auxsmbconf).is_some_and(|names| names.is_empty()) {
-                let (lines, _) = nasguard_model::parse_smb_aux(&share.auxsmbconf);
-                share.auxsmbconf = lines
-                    .iter()
-                    .filter(|l| l.key != "invalid users")
-                    .map(|l| format!("{} = {}", l.key, l.value))
-                    .collect::<Vec<_>>()
-                    .join("\n");
-            }
-            let (kept, refused) = nasguard_model::retain_valid_smb_aux(&share.auxsmbconf, false, Some(share));
-            share.auxsmbconf = kept;
-            notes.extend(refused.into_iter().map(|why| format!("smb.conf [{}]: not imported: {why}", share.name)));
-        }
+        keep_importable(&mut from, &mut notes, &ImportSources::CONFIG_DIR);
         let services = scanned.services.clone();
         let files: Vec<String> = scanned.files.iter().map(|f| f.display().to_string()).collect();
         self.change(&format!("import from {}", etc.display()), move |cfg| {

@@ -14,6 +14,7 @@ mod host;
 mod iscsi;
 mod live;
 pub mod scan;
+mod truenas;
 mod users;
 
 pub use accounts::{MIN_PASSWORD_LEN, PasswordCheck, SESSION_SECONDS, TOKEN_PREFIX, random_token};
@@ -22,6 +23,7 @@ pub use configdir::{FsFiles, Scanned, audit_config_dir, scan};
 pub use facts::{read_accounts, read_facts};
 pub use iscsi::{WizardInput, WizardResult, parse_size};
 pub use live::{Drift, LiveAudit};
+pub use truenas::{TruenasAudit, audit_truenas, audit_truenas_bytes};
 pub use users::UserInput;
 
 use nasguard_daemons::DaemonError;

@@ -74,10 +74,34 @@ pub struct Finding {
     pub location: Option<Location>,
 }
 
-/// A file and line (line 0: the file as a whole, e.g. a default value).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+/// A file and line (line 0: the file as a whole, e.g. a default value),
+/// and, for a database such as a TrueNAS configuration backup, the logical
+/// place inside it: table, column and row (a name, or `id=N`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Location {
     pub file: String,
     pub line: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<String>,
+}
+
+impl Location {
+    /// `table.column` (with the row when known), for text and SARIF.
+    pub fn logical(&self) -> Option<String> {
+        let table = self.table.as_deref()?;
+        let mut out = table.to_string();
+        if let Some(row) = &self.row {
+            out.push_str(&format!("[{row}]"));
+        }
+        if let Some(c) = &self.column {
+            out.push('.');
+            out.push_str(c);
+        }
+        Some(out)
+    }
 }

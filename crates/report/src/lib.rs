@@ -72,7 +72,11 @@ pub fn to_text(report: &Report) -> String {
             let at = f
                 .location
                 .as_ref()
-                .map(|l| if l.line > 0 { format!("  ({}:{})", l.file, l.line) } else { format!("  ({})", l.file) })
+                .map(|l| match (l.logical(), l.line) {
+                    (Some(at), _) => format!("  ({}: {at})", l.file),
+                    (None, 0) => format!("  ({})", l.file),
+                    (None, line) => format!("  ({}:{line})", l.file),
+                })
                 .unwrap_or_default();
             let _ = writeln!(out, "{:<8}  {:<9}  {:<width$}  {}{at}", f.severity.name(), f.rule, f.object, f.message);
             let how = if f.fixable {
@@ -168,7 +172,15 @@ fn sarif_rule(info: &RuleInfo) -> Value {
 }
 
 fn sarif_result(f: &Finding, index: Option<usize>, suppression: Option<&str>) -> Value {
-    let mut location = json!({"logicalLocations": [{"name": f.object, "kind": "resource"}]});
+    let mut logical = vec![json!({"name": f.object, "kind": "resource"})];
+    if let Some(at) = &f.location
+        && let (Some(table), Some(name)) = (&at.table, at.logical())
+    {
+        // A database row and column (a TrueNAS backup): a member of its table.
+        let leaf = at.column.clone().unwrap_or_else(|| table.clone());
+        logical.push(json!({"name": leaf, "fullyQualifiedName": name, "kind": "member"}));
+    }
+    let mut location = json!({"logicalLocations": logical});
     if let (Some(at), Value::Object(m)) = (&f.location, &mut location) {
         let mut physical = json!({"artifactLocation": {"uri": file_uri(&at.file)}});
         if at.line > 0 {
@@ -234,8 +246,37 @@ mod tests {
         cfg.ssh.tcpfwd = true;
         cfg.ssh.ciphers.push("arcfour".into());
         let w = Waiver { rule: "SSH-003".into(), object: "ssh".into(), reason: "jump host".into(), expires: None };
-        let (kept, waived) = apply_waivers(audit(&cfg, &Facts::default()), &[w], "2026-11-25");
+        let (mut kept, waived) = apply_waivers(audit(&cfg, &Facts::default()), &[w], "2026-11-25");
+        // A finding from a database (a TrueNAS backup): table, column, row.
+        if let Some(f) = kept.iter_mut().find(|f| f.rule == "SMB-001") {
+            f.location = Some(nasguard_policy::Location {
+                file: "freenas-v1.db".into(),
+                line: 0,
+                table: Some("services_cifs".into()),
+                column: Some("cifs_srv_enable_smb1".into()),
+                row: Some("id=1".into()),
+            });
+        }
         Report::new(kept, waived)
+    }
+
+    #[test]
+    fn database_locations_are_logical_locations() {
+        let r = insecure_report();
+        let sarif = to_sarif(&r, "0.1.0");
+        let results = sarif["runs"][0]["results"].as_array().unwrap();
+        let smb1 = results.iter().find(|r| r["ruleId"] == "SMB-001").unwrap();
+        let logical = &smb1["locations"][0]["logicalLocations"];
+        assert_eq!(logical[0]["name"], "smb");
+        assert_eq!(logical[1]["fullyQualifiedName"], "services_cifs[id=1].cifs_srv_enable_smb1");
+        assert_eq!(logical[1]["kind"], "member");
+        assert_eq!(smb1["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "file://freenas-v1.db");
+        assert!(smb1["locations"][0]["physicalLocation"].get("region").is_none());
+        let json = to_json(&r);
+        let f = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "SMB-001").unwrap();
+        assert_eq!(f["location"]["table"], "services_cifs");
+        assert_eq!(f["location"]["column"], "cifs_srv_enable_smb1");
+        assert!(to_text(&r).contains("(freenas-v1.db: services_cifs[id=1].cifs_srv_enable_smb1)"), "{}", to_text(&r));
     }
 
     #[test]

@@ -135,10 +135,20 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, ApiError> {
             Err(refuse("wrong token"))
         };
     }
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    if content_type.starts_with("multipart/form-data") {
+        // An upload form (JavaScript off): the token is its first field.
+        let (parts, body) = req.into_parts();
+        let bytes: Bytes = axum::body::to_bytes(body, MAX_UPLOAD).await.map_err(|_| refuse("upload too large"))?;
+        return match multipart_field(&content_type, bytes.clone(), CSRF_FIELD).await {
+            Some(s) if constant_time_eq(s.as_bytes(), expected.as_bytes()) => {
+                Ok(Request::from_parts(parts, Body::from(bytes)))
+            }
+            Some(_) => Err(refuse("wrong token")),
+            None => Err(refuse("no token in the form (it must come before the file)")),
+        };
+    }
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if !is_form {
         return Err(refuse("no token (send the X-CSRF-Token header)"));
     }
@@ -169,6 +179,22 @@ pub fn same_origin(headers: &HeaderMap) -> Result<(), &'static str> {
         }
     }
     Ok(())
+}
+
+/// The largest upload (multipart) body: a TrueNAS backup and the form.
+const MAX_UPLOAD: usize = crate::options::TRUENAS_BODY_LIMIT + (1 << 20);
+
+/// A text field of a multipart form, read up to where it appears.
+async fn multipart_field(content_type: &str, body: Bytes, name: &str) -> Option<String> {
+    use axum::extract::FromRequest;
+    let req = Request::builder().header(header::CONTENT_TYPE, content_type).body(Body::from(body)).ok()?;
+    let mut form = axum::extract::Multipart::from_request(req, &()).await.ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {

@@ -10,6 +10,9 @@ pub const BODY_READ: Duration = Duration::from_secs(30);
 /// Connections served at once; further ones wait in the kernel's backlog
 /// until one ends (a flood of idle connections cannot take every socket).
 pub const MAX_CONNECTIONS: usize = 512;
+/// The largest TrueNAS configuration backup the API and the TrueNAS page
+/// accept (a real `freenas-v1.db` is a few MiB); other bodies stay small.
+pub const TRUENAS_BODY_LIMIT: usize = 64 * 1024 * 1024;
 
 /// How `nasguard serve` was asked to run.
 #[derive(Clone, Debug)]

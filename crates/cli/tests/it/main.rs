@@ -15,5 +15,6 @@ mod scan;
 mod smb;
 mod ssh;
 mod support;
+mod truenas;
 mod vm;
 mod web;

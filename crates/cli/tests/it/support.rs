@@ -407,6 +407,14 @@ impl Browser {
         self.post(&format!("/element/{e}/value"), serde_json::json!({"text": text}));
     }
 
+    /// Chooses a file in an `<input type="file">`.
+    pub fn attach(&self, css: &str, path: &Path) {
+        let e = self.find(css);
+        let path = path.canonicalize().unwrap();
+        let v = self.post(&format!("/element/{e}/value"), serde_json::json!({"text": path.display().to_string()}));
+        assert!(v.get("error").is_none(), "attach {}: {v}", path.display());
+    }
+
     pub fn text(&self, css: &str) -> String {
         let e = self.find(css);
         self.call(reqwest::Method::GET, &format!("/element/{e}/text"), None).as_str().unwrap_or("").to_string()

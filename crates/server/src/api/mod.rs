@@ -8,7 +8,10 @@ mod common;
 mod iscsi;
 mod services;
 mod shares;
+mod truenas;
 mod users;
+
+pub use crate::options::TRUENAS_BODY_LIMIT;
 
 pub use crate::extract::IscsiKind;
 pub use audit::{FixRequest, Fixed};
@@ -97,6 +100,11 @@ pub fn protected() -> OpenApiRouter<Shared> {
         .routes(routes!(users::users_list, users::users_set))
         .routes(routes!(users::users_delete))
         .routes(routes!(openapi_json))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(truenas::audit_truenas))
+                .layer(axum::extract::DefaultBodyLimit::max(TRUENAS_BODY_LIMIT)),
+        )
 }
 
 pub fn public() -> OpenApiRouter<Shared> {

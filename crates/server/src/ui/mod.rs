@@ -16,6 +16,7 @@ mod services;
 mod session;
 mod sharing;
 mod tools;
+mod truenas;
 
 pub use frame::Page;
 
@@ -48,6 +49,7 @@ pub fn protected() -> Router<Shared> {
         .merge(sharing::routes())
         .merge(iscsi::routes())
         .merge(tools::routes())
+        .merge(truenas::routes())
         .merge(account::routes())
         .merge(session::routes())
 }

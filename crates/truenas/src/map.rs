@@ -624,11 +624,7 @@ fn smb(db: &Db, m: &mut Mapped) -> Result<()> {
                     "map to guest" if any_guest => "Bad User",
                     "restrict anonymous" if any_guest => "0",
                     "restrict anonymous" => "2",
-                    _ => nasguard_parse::import::SAMBA_DEFAULTS
-                        .iter()
-                        .find(|(k, _)| *k == key)
-                        .map(|(_, v)| *v)
-                        .unwrap_or(""),
+                    _ => nasguard_model::keywords::smb::samba_default(key).unwrap_or(""),
                 };
                 (v.to_string(), loc("cifs_srv_smb_options"))
             }

@@ -120,13 +120,9 @@ fn check_password(p: &str) -> Result<()> {
 }
 
 impl Nasguard {
+    /// Where nasguard keeps `name`'s keys (never under the user's home).
     fn keys_path(&self, name: &str) -> Result<PathBuf> {
-        let layout = self.layout()?;
-        Ok(if layout.is_sandbox() {
-            layout.authorized_keys_dir().join(name)
-        } else {
-            PathBuf::from(format!("/home/{name}/.ssh/authorized_keys"))
-        })
+        Ok(self.layout()?.authorized_keys_dir().join(name))
     }
 
     /// `user add|set`: creates the account if needed, then sets what is given.

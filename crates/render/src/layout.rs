@@ -123,9 +123,12 @@ impl Layout {
         }
     }
 
-    /// Directory of per-user authorized keys files (sandbox only).
+    /// Directory of the per-user authorized keys files nasguard manages
+    /// (`user add --ssh-key-file`): root's own directory, so nasguard never
+    /// writes below a user's home, where links the user made could send a
+    /// root write anywhere.
     pub fn authorized_keys_dir(&self) -> PathBuf {
-        self.ssh_dir().join("authorized_keys")
+        if self.is_sandbox() { self.ssh_dir().join("authorized_keys") } else { "/etc/ssh/nasguard-keys".into() }
     }
 
     pub fn ganesha_conf(&self) -> PathBuf {

@@ -46,7 +46,8 @@ pub fn render(cfg: &Config, layout: &Layout) -> String {
         // sshd's default (yes).
         w.line("StrictModes no");
     } else {
-        w.line("AuthorizedKeysFile .ssh/authorized_keys");
+        // The users' own keys keep working; nasguard's are in root's directory.
+        w.line(&format!("AuthorizedKeysFile .ssh/authorized_keys {}/%u", layout.authorized_keys_dir().display()));
         w.line("UsePAM yes");
     }
     w.line("PubkeyAuthentication yes");

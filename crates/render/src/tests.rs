@@ -221,3 +221,11 @@ fn render_all_is_deterministic_and_marks_secret_files_0600() {
     assert_eq!(tgt.mode, 0o600);
     assert!(files.iter().all(|f| f.path.starts_with("/var/tmp/ng")));
 }
+
+#[test]
+fn on_a_host_nasguard_keeps_users_keys_in_roots_directory_not_their_homes() {
+    let system = Layout::system(std::path::Path::new("/var/lib/nasguard"), "0.0.0.0".parse().unwrap());
+    let out = sshd::render(&Config::default(), &system);
+    assert!(out.lines().any(|l| l == "AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/nasguard-keys/%u"), "{out}");
+    assert_eq!(system.authorized_keys_dir(), std::path::PathBuf::from("/etc/ssh/nasguard-keys"));
+}

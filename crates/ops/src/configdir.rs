@@ -21,7 +21,8 @@ use std::path::{Component, Path, PathBuf};
 /// fits the caps below; anything else is refused with a diagnostic that
 /// names the path and the reason, never the content. A FIFO cannot block
 /// the read (it is opened non-blocking and refused), a device cannot feed it
-/// forever, and an include of `/proc/self/root/etc/shadow` is outside.
+/// forever, an include of `/proc/self/root/etc/shadow` is outside, and a
+/// hard link (a second name of any file on the filesystem) is refused.
 pub struct FsFiles {
     /// The directory, canonical: it stands for `/etc`.
     root: PathBuf,
@@ -92,6 +93,11 @@ impl FsFiles {
         let meta = file.metadata().map_err(|e| self.refuse(path, &e.to_string()))?;
         if !meta.is_file() {
             return Err(self.refuse(path, "not a regular file"));
+        }
+        // A second name for a file: it could be any file of this filesystem
+        // (/etc/shadow hard-linked into the directory).
+        if std::os::unix::fs::MetadataExt::nlink(&meta) > 1 {
+            return Err(self.refuse(path, "a hard link (it has other names outside this file)"));
         }
         let cap = MAX_FILE_BYTES.min(self.budget.get());
         if meta.len() > cap {

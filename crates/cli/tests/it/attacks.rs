@@ -591,12 +591,14 @@ fn a_config_dir_audit_reads_nothing_outside_the_directory() {
     std::os::unix::fs::symlink(&outside, ssh.join("outdir")).unwrap();
     let (rc, out) = client("mkfifo", &[ssh.join("fifo.conf").to_str().unwrap()]);
     assert_eq!(rc, 0, "{out}");
+    // A hard link is a second name of a file outside (same filesystem).
+    std::fs::hard_link(&secret, ssh.join("hard.conf")).unwrap();
     let big = std::fs::File::create(ssh.join("big.conf")).unwrap();
     big.set_len(1 << 30).unwrap();
     std::fs::write(
         ssh.join("sshd_config"),
         format!(
-            "Include /proc/self/root{}\nInclude /etc/../..{}\nInclude /etc/ssh/link.conf\nInclude /etc/ssh/outdir/secret.conf\nInclude /etc/ssh/fifo.conf\nInclude /etc/ssh/zero.conf\nInclude /etc/ssh/big.conf\nInclude /etc/shadow\nInclude /proc/self/root/etc/shadow\nPermitRootLogin yes\n",
+            "Include /proc/self/root{}\nInclude /etc/../..{}\nInclude /etc/ssh/link.conf\nInclude /etc/ssh/hard.conf\nInclude /etc/ssh/outdir/secret.conf\nInclude /etc/ssh/fifo.conf\nInclude /etc/ssh/zero.conf\nInclude /etc/ssh/big.conf\nInclude /etc/shadow\nInclude /proc/self/root/etc/shadow\nPermitRootLogin yes\n",
             secret.display(),
             secret.display()
         ),
@@ -634,7 +636,9 @@ fn a_config_dir_audit_reads_nothing_outside_the_directory() {
         if shadow_hash.len() > 2 {
             assert!(!text.contains(&shadow_hash), "{args:?} printed /etc/shadow");
         }
-        for refused in ["link.conf", "fifo.conf", "zero.conf", "big.conf", "/etc/shadow", "outdir/secret.conf"] {
+        for refused in
+            ["link.conf", "hard.conf", "fifo.conf", "zero.conf", "big.conf", "/etc/shadow", "outdir/secret.conf"]
+        {
             assert!(text.contains(refused) && text.contains("not read"), "{args:?}: {refused} not named: {text}");
         }
         if args[0] == "audit" {

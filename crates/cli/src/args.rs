@@ -211,6 +211,22 @@ pub enum ServiceAction {
     Disable,
 }
 
+impl ServiceAction {
+    /// The model's action; `None` for list and status, which only read.
+    pub fn model(self) -> Option<nasguard_model::ServiceAction> {
+        use nasguard_model::ServiceAction as A;
+        Some(match self {
+            ServiceAction::List | ServiceAction::Status => return None,
+            ServiceAction::Start => A::Start,
+            ServiceAction::Stop => A::Stop,
+            ServiceAction::Restart => A::Restart,
+            ServiceAction::Reload => A::Reload,
+            ServiceAction::Enable => A::Enable,
+            ServiceAction::Disable => A::Disable,
+        })
+    }
+}
+
 #[derive(Args)]
 pub struct ServiceArgs {
     #[arg(value_enum)]

@@ -640,24 +640,16 @@ fn service(cli: &Cli, a: &ServiceArgs) -> anyhow::Result<ExitCode> {
             print_services(&list)?;
             Ok(ExitCode::SUCCESS)
         }
-        ServiceAction::Enable | ServiceAction::Disable => {
-            let svc = one()?;
-            let on = a.action == ServiceAction::Enable;
-            ng.set_autostart(svc, on)?;
-            outln!("{svc}: start automatically {}", if on { "on" } else { "off" });
-            Ok(ExitCode::SUCCESS)
-        }
         action => {
             let svc = one()?;
-            let verb = match action {
-                ServiceAction::Start => nasguard_model::ServiceAction::Start,
-                ServiceAction::Stop => nasguard_model::ServiceAction::Stop,
-                ServiceAction::Restart => nasguard_model::ServiceAction::Restart,
-                _ => nasguard_model::ServiceAction::Reload,
-            };
-            let st = ng.service(verb, svc)?;
+            let action = action.model().ok_or_else(|| anyhow::anyhow!("not a service action"))?;
+            let st = ng.service(action, svc)?;
             if cli.json {
                 return show(true, &serde_json::to_value(&st)?);
+            }
+            if let Some(on) = action.autostart() {
+                outln!("{svc}: start automatically {}", if on { "on" } else { "off" });
+                return Ok(ExitCode::SUCCESS);
             }
             let ports: Vec<String> = st.ports.iter().map(ToString::to_string).collect();
             outln!(

@@ -38,10 +38,6 @@ pub(super) async fn service_action(
     ApiPath(svc): ApiPath<Service>,
     ApiPath(action): ApiPath<ServiceAction>,
 ) -> ApiResult<Json<Value>> {
-    if let Some(on) = action.autostart() {
-        st.run(&c.actor(), move |ng| ng.set_autostart(svc, on)).await?;
-        return Ok(Json(serde_json::json!({"service": svc, "autostart": on})));
-    }
     let status = st.run_alone(&c.actor(), move |ng| ng.service(action, svc)).await?;
     Ok(Json(serde_json::to_value(status).unwrap_or_default()))
 }

@@ -154,16 +154,15 @@ fn completions_and_man_pages_come_from_the_clap_definitions() {
     }
 }
 
-/// Builds the .deb from this build's binary into `out`; its path.
-pub fn build_deb(out: &Path) -> PathBuf {
+/// Builds the .deb from this build's binary into `out`, compressed with
+/// `compression` (dpkg-deb -Z); its path.
+pub fn build_deb(out: &Path, compression: &str) -> PathBuf {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packaging/build-deb.sh");
     let o = Command::new("bash")
         .arg(script)
         .args(["--bin", env!("CARGO_BIN_EXE_nasguard"), "--out"])
         .arg(out)
-        // Quick to build and to copy: the debug binary is large, and a test
-        // does not care how small the package is.
-        .env("NASGUARD_DEB_COMPRESSION", "none")
+        .env("NASGUARD_DEB_COMPRESSION", compression)
         .output()
         .unwrap();
     assert!(o.status.success(), "build-deb.sh: {}", String::from_utf8_lossy(&o.stderr));
@@ -176,7 +175,8 @@ fn the_deb_ships_the_binary_a_hardened_unit_man_pages_and_completions() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let deb = build_deb(tmp.path());
+    // Quick to build: a test does not care how small the package is.
+    let deb = build_deb(tmp.path(), "none");
     let version = env!("CARGO_PKG_VERSION");
     assert!(deb.ends_with(format!("nasguard_{version}-1_amd64.deb")), "{}", deb.display());
     let field = |f: &str| {

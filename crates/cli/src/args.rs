@@ -86,10 +86,24 @@ or above --fail-on; 1 findings at or above it; 2 usage error; 3 a target could n
     #[command(long_about = "Serve the REST API (/api/v1, its OpenAPI document at /api/v1/openapi.json), the web UI \
 and Prometheus metrics (/metrics) from this state directory.\n\nThere is no default password: with no admin yet, \
 serve prints a one-time setup link; or create one first with `nasguard admin create NAME`. API clients send \
-`Authorization: Bearer TOKEN` with a token from `nasguard token create`. With --tls-cert and --tls-key it serves \
-HTTPS (TLS 1.2/1.3, Secure cookies, HSTS); without them plain HTTP: keep that on loopback, or put an HTTPS reverse \
-proxy in front and pass --secure-cookies.")]
+`Authorization: Bearer TOKEN` with a token from `nasguard token create`.\n\nOn any address but loopback it serves \
+HTTPS only (TLS 1.2/1.3, Secure cookies, HSTS), as Cockpit and Webmin do: with --tls-cert/--tls-key, or else with a \
+self-signed certificate it makes on first start in STATE/tls/ (kept, and made anew 30 days before it ends). Its \
+SHA-256 fingerprint is printed at start and shown by `nasguard status`: compare it with what the browser shows \
+before trusting it. On loopback it serves plain HTTP unless --tls is given (behind an HTTPS reverse proxy on this \
+host, pass --secure-cookies). Under systemd (nasguard.service) it reports readiness (Type=notify).")]
     Serve(ServeArgs),
+    /// Print a shell completion script: `nasguard completions bash > /etc/bash_completion.d/nasguard`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (nasguard.1 and one per command) into DIR (packaging).
+    #[command(hide = true)]
+    Manpages {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Web UI and API administrators (passwords hashed with Argon2id).
     #[command(subcommand)]
     Admin(AdminCmd),
@@ -100,17 +114,21 @@ proxy in front and pass --secure-cookies.")]
 
 #[derive(Args)]
 pub struct ServeArgs {
-    /// Address and port to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    /// Address and port to listen on. Any address but loopback is served over HTTPS.
+    #[arg(long, env = "NASGUARD_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: std::net::SocketAddr,
-    /// Mark the session cookie Secure (when an HTTPS proxy is in front).
+    /// Mark the session cookie Secure (when an HTTPS proxy on this host is in front).
     #[arg(long)]
     pub secure_cookies: bool,
-    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    /// Serve HTTPS on loopback too (it is always HTTPS elsewhere). Without --tls-cert, with the certificate
+    /// nasguard made in STATE/tls/.
+    #[arg(long)]
+    pub tls: bool,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key) instead of nasguard's own.
+    #[arg(long, env = "NASGUARD_TLS_CERT", value_name = "FILE", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
     /// The PEM private key of --tls-cert.
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    #[arg(long, env = "NASGUARD_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
     /// Seconds a client has to send a request's whole body (slow senders are cut off).
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]

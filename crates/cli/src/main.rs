@@ -312,7 +312,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Service(a) => service(&cli, a),
         Command::Status => {
-            let st = open(&cli)?.status()?;
+            let ng = open(&cli)?;
+            let st = ng.status()?;
             if json {
                 return show(true, &serde_json::to_value(&st)?);
             }
@@ -331,6 +332,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ),
             }
             print_services(&st.services)?;
+            let setup = if ng.admin_count()? == 0 { nasguard_ops::web::setup_link(&cli.state_dir) } else { None };
+            print_web(st.web.as_ref(), setup.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::User(cmd) => user(&cli, cmd),
@@ -348,6 +351,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             done(json, "imported", c)
         }
         Command::Serve(a) => serve(&cli, a),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(*shell, &mut Cli::command(), "nasguard", &mut std::io::stdout().lock());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Manpages { out } => manpages(out),
         Command::Admin(cmd) => admin(&cli, cmd),
         Command::Token(cmd) => token(&cli, cmd),
         Command::Rules => {
@@ -626,6 +635,28 @@ fn print_services(list: &[nasguard_ops::ServiceStatus]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How `nasguard serve` serves, from what it recorded when it started.
+fn print_web(web: Option<&nasguard_ops::web::WebServing>, setup: Option<&str>) -> anyhow::Result<()> {
+    let Some(w) = web else {
+        outln!("web UI: never started (`nasguard serve`, or `systemctl enable --now nasguard`)");
+        return Ok(());
+    };
+    if w.running {
+        outln!("web UI: {} (pid {}, since {})", w.url, w.pid, w.started);
+    } else {
+        outln!("web UI: not running (last served {} until pid {} ended)", w.url, w.pid);
+    }
+    if let Some(c) = &w.certificate {
+        let how = if c.generated { "self-signed, made by nasguard" } else { "configured" };
+        let until = c.not_after.as_deref().map(|t| format!(", valid until {t}")).unwrap_or_default();
+        outln!("  certificate SHA-256 {} ({how}{until}: {})", c.sha256, c.path);
+    }
+    if let Some(link) = setup.filter(|_| w.running) {
+        outln!("  no administrator yet: open this one-time link to create one: {link}");
+    }
+    Ok(())
+}
+
 fn service(cli: &Cli, a: &ServiceArgs) -> anyhow::Result<ExitCode> {
     let mut ng = open(cli)?;
     let one = || a.service.ok_or_else(|| anyhow::anyhow!("name the service: smb, nfs, iscsi or ssh"));
@@ -663,47 +694,153 @@ fn service(cli: &Cli, a: &ServiceArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn serve(cli: &Cli, a: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let tls = match (&a.tls_cert, &a.tls_key) {
-        (Some(cert), Some(key)) => Some(nasguard_server::tls_config(cert, key).map_err(|e| anyhow::anyhow!(e))?),
-        _ => None,
-    };
+    use nasguard_server::tls;
+    // Opened first: a state directory that was never initialised is named
+    // here, before anything (a certificate) is made in it.
+    let loopback = a.listen.ip().to_canonical().is_loopback();
+    let https = a.tls || a.tls_cert.is_some() || !loopback;
     let options = nasguard_server::ServeOptions {
         secure_cookies: a.secure_cookies,
-        tls: tls.is_some(),
+        tls: https,
         body_read: std::time::Duration::from_secs(a.body_timeout),
         max_connections: usize::try_from(a.max_connections).unwrap_or(usize::MAX),
     };
     let (state, setup) = nasguard_server::prepare(&cli.state_dir, options)?;
+    let served = match (&a.tls_cert, &a.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::configured(cert, key)?),
+        _ if https => Some(tls::generated(&cli.state_dir, &tls::hosts_for(a.listen.ip()))?),
+        _ => None,
+    };
     // Store work queues for one lock anyway: a few blocking threads serve
     // it as fast as hundreds would, without a thread (and an allocator
     // arena) per request in a flood.
     let runtime = tokio::runtime::Builder::new_multi_thread().max_blocking_threads(16).enable_all().build()?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(a.listen)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", a.listen))?;
+        let listener = bind(a.listen).await?;
         let addr = listener.local_addr()?;
-        let scheme = if tls.is_some() { "https" } else { "http" };
-        outln!("nasguard serving {scheme}://{addr}/ (API: {scheme}://{addr}/api/v1/openapi.json)");
-        if let Some(token) = setup {
-            outln!("No administrator yet. Open this one-time link to create one:");
-            outln!("  {scheme}://{addr}/setup?token={token}");
-            outln!("(or stop here and run `nasguard admin create NAME`)");
+        let scheme = if served.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{addr}/");
+        outln!("nasguard serving {url} (API: {url}api/v1/openapi.json)");
+        if let Some(s) = &served {
+            let how = match s.made {
+                Some(tls::Made::First) => "made by nasguard now, self-signed",
+                Some(tls::Made::Renewed) => "made anew by nasguard now (the previous one was ending), self-signed",
+                None if s.generated => "made by nasguard, self-signed",
+                None => "configured",
+            };
+            outln!("certificate SHA-256 {} ({how}: {})", s.sha256, s.cert.display());
+            if s.generated {
+                outln!("  a browser warns about a self-signed certificate: trust it only if it shows this fingerprint");
+            }
         }
-        if !addr.ip().is_loopback() && tls.is_none() && !a.secure_cookies {
-            eprintln!(
-                "warning: listening on {addr} over plain HTTP: passwords and tokens cross the network in clear. \
-                 Pass --tls-cert/--tls-key, or put an HTTPS proxy in front and pass --secure-cookies, or listen on \
-                 127.0.0.1."
-            );
+        // Under systemd what serve prints goes to the journal, which the
+        // `adm` group reads: the link that makes the first administrator
+        // goes to a file only root reads instead.
+        let journal = std::env::var_os("JOURNAL_STREAM").is_some() || std::env::var_os("INVOCATION_ID").is_some();
+        match setup {
+            Some(token) => {
+                let link = format!("{scheme}://{}/setup?token={token}", browser_host(addr));
+                if journal {
+                    nasguard_ops::web::record_setup_link(&cli.state_dir, Some(&link))?;
+                    outln!(
+                        "No administrator yet: `nasguard status` (as root) shows the one-time setup link, or run \
+                         `nasguard admin create NAME`."
+                    );
+                } else {
+                    nasguard_ops::web::record_setup_link(&cli.state_dir, None)?;
+                    outln!("No administrator yet. Open this one-time link to create one:");
+                    outln!("  {link}");
+                    outln!("(or stop here and run `nasguard admin create NAME`)");
+                }
+            }
+            None => nasguard_ops::web::record_setup_link(&cli.state_dir, None)?,
         }
-        match tls {
-            Some(config) => nasguard_server::serve_tls(listener, state, config).await?,
+        let certificate = served.as_ref().map(|s| nasguard_ops::web::WebCertificate {
+            path: s.cert.display().to_string(),
+            sha256: s.sha256.clone(),
+            generated: s.generated,
+            not_after: s.not_after.clone(),
+        });
+        nasguard_ops::web::record_serving(&cli.state_dir, &url, certificate)?;
+        if let Err(e) = nasguard_server::notify::ready(&format!("serving {url}")) {
+            eprintln!("warning: could not tell systemd that nasguard is ready: {e}");
+        }
+        match served {
+            Some(s) => nasguard_server::serve_tls(listener, state, s.config).await?,
             None => nasguard_server::serve(listener, state).await?,
         }
         Ok(ExitCode::SUCCESS)
     })
 }
+
+/// `addr` as a browser would reach it: this host's name for a wildcard
+/// address (`[::]` is no address to open).
+fn browser_host(addr: std::net::SocketAddr) -> String {
+    if !addr.ip().is_unspecified() {
+        return addr.to_string();
+    }
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let name = name.trim();
+    format!("{}:{}", if name.is_empty() { "localhost" } else { name }, addr.port())
+}
+
+/// Binds `addr`; `[::]` on a host without IPv6 falls back to `0.0.0.0`
+/// (the package's default is `[::]:8443`, every address of both families).
+async fn bind(addr: std::net::SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => Ok(l),
+        Err(e)
+            if addr.ip() == std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED) && e.raw_os_error() == Some(97) =>
+        {
+            let v4 = std::net::SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, addr.port()));
+            eprintln!("note: no IPv6 here ({e}); listening on {v4}");
+            tokio::net::TcpListener::bind(v4).await.map_err(|e| anyhow::anyhow!("cannot listen on {v4}: {e}"))
+        }
+        Err(e) => Err(anyhow::anyhow!("cannot listen on {addr}: {e}")),
+    }
+}
+
+/// Writes nasguard.1 and a page per command into `dir`, with a FILES
+/// section on the main page.
+fn manpages(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
+    use clap::CommandFactory;
+    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    fn write(cmd: clap::Command, dir: &std::path::Path) -> anyhow::Result<()> {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
+            write(sub, dir)?;
+        }
+        let man = clap_mangen::Man::new(cmd)
+            .manual("nasguard manual")
+            .source(concat!("nasguard ", env!("CARGO_PKG_VERSION")));
+        man.generate_to(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        Ok(())
+    }
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    write(cmd, dir)?;
+    let main = dir.join("nasguard.1");
+    let mut text = std::fs::read_to_string(&main)?;
+    text.push_str(MAN_FILES);
+    std::fs::write(&main, text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The main man page's FILES and SEE ALSO sections (roff).
+const MAN_FILES: &str = r#".SH FILES
+.TP
+\fI/var/lib/nasguard/\fR
+The state directory (\fB\-\-state\-dir\fR, \fBNASGUARD_STATE_DIR\fR): the store, its key, what nasguard
+keeps of the host's own configuration files, and \fItls/\fR, the certificate \fBnasguard serve\fR made.
+.TP
+\fI/etc/default/nasguard\fR
+Settings of the \fBnasguard.service\fR unit: \fBNASGUARD_LISTEN\fR (default [::]:8443),
+\fBNASGUARD_TLS_CERT\fR and \fBNASGUARD_TLS_KEY\fR.
+.TP
+\fInasguard.service\fR
+Runs \fBnasguard serve\fR; start it with \fBsystemctl enable \-\-now nasguard\fR after \fBnasguard init\fR.
+.SH SEE ALSO
+\fBsmb.conf\fR(5), \fBsshd_config\fR(5), \fBexports\fR(5), \fBtargetcli\fR(8), \fBsystemctl\fR(1)
+"#;
 
 fn admin(cli: &Cli, cmd: &AdminCmd) -> anyhow::Result<ExitCode> {
     let ng = open(cli)?;

@@ -62,6 +62,9 @@ pub struct StatusReport {
     pub applied: Option<Applied>,
     pub latest_applied: bool,
     pub services: Vec<ServiceStatus>,
+    /// How `nasguard serve` serves (HTTPS, the certificate's fingerprint),
+    /// as it recorded when it last started; absent when it never ran.
+    pub web: Option<crate::web::WebServing>,
 }
 
 fn daemon(e: DaemonError) -> OpsError {
@@ -322,6 +325,7 @@ impl Nasguard {
             latest_applied: applied.as_ref().is_some_and(|a| a.revision == snap.revision),
             applied,
             services,
+            web: crate::web::serving(self.store().dir()),
         })
     }
 }

@@ -16,6 +16,7 @@ mod live;
 pub mod scan;
 mod truenas;
 mod users;
+pub mod web;
 
 pub use accounts::{MIN_PASSWORD_LEN, PasswordCheck, SESSION_SECONDS, TOKEN_PREFIX, random_token};
 pub use apply::{Applied, ApplyReport, FileChange, ServiceStatus, StatusReport, read_ids};

@@ -5,7 +5,7 @@
 //!
 //! The modules form layers, each importing only from layers below its own
 //! (the table is in ARCHITECTURE.md, "server"; `tests/layers.rs` checks it):
-//! `options` and `error` at the bottom; `error_page`, `state`, `listen`;
+//! `options`, `error`, `tls` and `notify` at the bottom; `error_page`, `state`, `listen`;
 //! `extract`, `auth`; `metrics`; the API's and the UI's areas; `api` and
 //! `ui`; and this file, which builds the router and serves it.
 
@@ -15,13 +15,15 @@ pub mod error;
 pub mod error_page;
 pub mod extract;
 pub mod metrics;
+pub mod notify;
 pub mod options;
 pub mod state;
+pub mod tls;
 pub mod ui;
 
 mod listen;
 
-pub use listen::{stop_signal, tls_config};
+pub use listen::stop_signal;
 pub use options::ServeOptions;
 
 use axum::Router;

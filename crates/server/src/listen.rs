@@ -1,15 +1,12 @@
-//! The accept loop, for HTTP and for HTTPS (`serve --tls-cert --tls-key`:
-//! rustls with ring, TLS 1.2 and 1.3, rustls's modern suites): one place
+//! The accept loop, for HTTP and for HTTPS (rustls with ring, TLS 1.2 and
+//! 1.3, rustls's modern suites; the certificate comes from `tls`): one place
 //! for the per-connection deadlines and for a graceful stop.
 
 use crate::options::ServeOptions;
 use axum::extract::ConnectInfo;
 use hyper_util::rt::TokioIo;
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_rustls::TlsAcceptor;
@@ -22,27 +19,6 @@ const HANDSHAKE: Duration = Duration::from_secs(10);
 /// Likewise for a request's head once connected. (The body's deadline and
 /// the connection cap are [`ServeOptions`].)
 const HEADER_READ: Duration = Duration::from_secs(30);
-
-/// The server's TLS settings from a PEM certificate chain and a PEM key.
-pub fn tls_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> {
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-        .map_err(|e| format!("{}: {e}", cert.display()))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| format!("{}: {e}", cert.display()))?;
-    if chain.is_empty() {
-        return Err(format!("{}: no certificate in it (PEM expected)", cert.display()));
-    }
-    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let mut config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .map_err(|e| format!("the certificate and key do not match or are unusable: {e}"))?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
-}
 
 /// Serves `app` over HTTP (`tls: None`) or HTTPS until SIGTERM or Ctrl-C,
 /// then lets the requests in flight finish (for at most [`DRAIN`]).
@@ -78,6 +54,9 @@ pub async fn run(
             _ = &mut stop => break,
         };
         while connections.try_join_next().is_some() {}
+        // An IPv4 client of a dual-stack socket ([::]) is known by its IPv4
+        // address (the login limiter, the logs), not ::ffff:a.b.c.d.
+        let peer = SocketAddr::new(peer.ip().to_canonical(), peer.port());
         let serve = connection(tcp, peer, app.clone(), acceptor.clone(), stop_rx.clone(), limits.body_read);
         connections.spawn(async move {
             serve.await;

@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, u32)] = &[
     ("options", 0),
     ("error", 0),
+    ("tls", 0),
+    ("notify", 0),
     ("error_page", 1),
     ("state", 1),
     ("listen", 1),

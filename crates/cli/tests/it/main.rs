@@ -11,6 +11,7 @@ mod cli;
 mod configdir;
 mod iscsi;
 mod nfs;
+mod package;
 mod scan;
 mod smb;
 mod ssh;

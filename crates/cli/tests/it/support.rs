@@ -186,6 +186,11 @@ pub struct Server {
 }
 
 impl Server {
+    /// What the server printed so far.
+    pub fn printed(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+
     /// The one-time setup link the server printed (no admin yet).
     pub fn setup_link(&self) -> Option<String> {
         self.lines.lock().unwrap().iter().find(|l| l.contains("/setup?token=")).map(|l| l.trim().to_string())
@@ -253,7 +258,7 @@ impl Sandbox {
                 sink.lock().unwrap().push(l);
             }
         });
-        let scheme = if extra.contains(&"--tls-cert") { "https" } else { "http" };
+        let scheme = if extra.contains(&"--tls-cert") || extra.contains(&"--tls") { "https" } else { "http" };
         let server = Server { child, url: format!("{scheme}://127.0.0.1:{port}"), lines };
         for _ in 0..400 {
             let printed = server.lines.lock().unwrap().iter().any(|l| l.starts_with("nasguard serving"));

@@ -179,6 +179,8 @@ async fn setup(State(st): State<Shared>, headers: HeaderMap, body: Bytes) -> Res
     match created {
         Ok((id, _)) => {
             st.take_setup_token(&token);
+            // The copy a server run by systemd left for root is spent too.
+            let _ = nasguard_ops::web::record_setup_link(&st.dir, None);
             logged_in(&id, st.secure_cookies)
         }
         Err(e) => again(e.to_string()),

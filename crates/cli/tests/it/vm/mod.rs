@@ -15,6 +15,7 @@
 //! (`loadvm clean` takes under a second), with the guest's clock set to the
 //! host's (a snapshot resumes at the time it was taken).
 
+mod package;
 mod smoke;
 
 use crate::support::have;

@@ -985,8 +985,10 @@ fn sshd_keywords_quoted_the_way_sshd_reads_them_are_still_ssh_018() {
         let key = s.path("hostkey");
         let (rc, out) = client("ssh-keygen", &["-q", "-t", "ed25519", "-N", "", "-f", key.to_str().unwrap()]);
         assert_eq!(rc, 0, "{out}");
-        let (rc, out) =
-            client("sshd", &["-T", "-f", sshd_config.to_str().unwrap(), "-h", key.to_str().unwrap(), "-o", "UsePAM=no"]);
+        let (rc, out) = client(
+            "sshd",
+            &["-T", "-f", sshd_config.to_str().unwrap(), "-h", key.to_str().unwrap(), "-o", "UsePAM=no"],
+        );
         assert_eq!(rc, 0, "{out}");
         assert!(out.contains("banner /etc/shadow"), "{out}");
         assert!(out.contains("authorizedkeyscommand /usr/bin/touch /tmp/nasguard-pwned"), "{out}");

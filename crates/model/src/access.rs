@@ -39,21 +39,81 @@ pub fn parse_network(entry: &str) -> Option<IpNet> {
     Ipv4Net::new(addr, bits.leading_ones() as u8).ok().map(|n| IpNet::V4(n.trunc()))
 }
 
-/// Why a name or pattern entry admits every host, if it does: a wildcard
-/// pattern with nothing fixed in it (`*`, `*.*`, `?*`), an all-zero address,
-/// or Samba's `ALL`.
-pub fn pattern_is_everyone(entry: &str) -> Option<String> {
+/// Why an iSCSI initiator-name entry admits every initiator, if it does:
+/// `ALL` (TrueNAS's word) or a wildcard with nothing fixed in it.
+pub fn initiator_is_everyone(entry: &str) -> Option<String> {
     let e = entry.trim();
     if e.eq_ignore_ascii_case("ALL") {
-        return Some(format!("{e:?} admits every host"));
+        return Some(format!("{e:?} admits every initiator"));
     }
     if !e.is_empty() && e.chars().all(|c| matches!(c, '*' | '?' | '.' | '-' | '[' | ']' | ':')) {
-        return Some(format!("{e:?} is a pattern that matches every host"));
+        return Some(format!("{e:?} is a pattern that matches every initiator"));
+    }
+    None
+}
+
+/// Why a host entry (a name, address or pattern) admits every host, if it
+/// does: Samba's `ALL` and `FAIL` (`string_match` treats FAIL exactly like
+/// ALL, lib/util/access.c), an all-zero address, or a wildcard pattern
+/// (`*`, `?`, `[...]` ranges as exports(5) and Ganesha match them) that is
+/// not one of the shapes known to be narrow (see [`narrow_pattern`]):
+/// `[--z]*` matches every name and address, as `*` does.
+pub fn pattern_is_everyone(entry: &str) -> Option<String> {
+    let e = entry.trim();
+    if e.eq_ignore_ascii_case("ALL") || e.eq_ignore_ascii_case("FAIL") {
+        return Some(format!("{e:?} admits every host"));
+    }
+    if e.contains(['*', '?', '[', ']']) && !narrow_pattern(e) {
+        return Some(format!(
+            "{e:?} is a pattern that matches every host (a wildcard is accepted only under a fixed domain such as *.example.com or after a fixed address prefix such as 10.1.*)"
+        ));
     }
     if matches!(e.parse::<IpAddr>(), Ok(ip) if ip.is_unspecified()) {
         return Some(format!("{e:?} is the unspecified address: exports and Samba read it as every host"));
     }
     None
+}
+
+/// The wildcard shapes known to admit a narrow set of hosts; every other
+/// wildcard or range pattern is "everyone" (an allowlist of shapes, not a
+/// guess at what a range covers):
+/// - a fixed address prefix: a whole IPv4 octet then `.` (`10.1.*`,
+///   `192.168.1.[0-9]*`), or IPv6 hex digits then `:`, with nothing but
+///   digits, separators and wildcards after it;
+/// - a fixed DNS suffix: the labels after the last label holding a wildcard
+///   are literal, the last one has a letter, and there are two of them
+///   (`*.example.com`) or the wildcard label starts with a literal part
+///   (`nas?.lan`).
+pub fn narrow_pattern(e: &str) -> bool {
+    let wild = |c: char| matches!(c, '*' | '?' | '[' | ']' | '!' | '^' | '\\');
+    let literal = |l: &str| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if let Some((head, _)) = e.split_once('.')
+        && !head.is_empty()
+        && head.parse::<u8>().is_ok()
+        && e.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-' || wild(c))
+    {
+        return true;
+    }
+    if let Some((head, _)) = e.split_once(':')
+        && (1..=4).contains(&head.len())
+        && head.chars().all(|c| c.is_ascii_hexdigit())
+        && e.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '-' || wild(c))
+    {
+        return true;
+    }
+    let labels: Vec<&str> = e.split('.').collect();
+    let Some(last_wild) = labels.iter().rposition(|l| l.chars().any(wild)) else {
+        return false;
+    };
+    let suffix = labels.get(last_wild + 1..).unwrap_or_default();
+    let starts_literal = labels
+        .get(last_wild)
+        .and_then(|l| l.chars().next())
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    !suffix.is_empty()
+        && suffix.iter().all(|l| literal(l))
+        && suffix.last().is_some_and(|l| l.chars().any(|c| c.is_ascii_alphabetic()))
+        && (suffix.len() >= 2 || starts_literal)
 }
 
 /// The IPv4 networks an IPv6 network reaches through IPv4-mapped
@@ -148,6 +208,19 @@ mod tests {
             "::/0",
             "[::]/0",
             "::ffff:0.0.0.0/96",
+            "FAIL",
+            "fail",
+            "[--z]*",
+            "[.-z]*",
+            "[0-z]*",
+            "[!x]*",
+            "*[a-z]",
+            "*.com",
+            "*.[a-z]*.com",
+            "a*",
+            "*.5",
+            "1*",
+            "1.*.[a-z]*",
         ] {
             assert!(admits_everyone(&[], &hosts(&[h])).is_some(), "{h:?}");
         }
@@ -162,6 +235,9 @@ mod tests {
         assert!(
             admits_everyone(&[], &hosts(&["*.example.com", "nas?.lan", "@trusted", "10.0.0.0/255.0.0.0"])).is_none()
         );
+        for narrow in ["10.1.*", "192.168.1.[0-9]*", "fd00:*", "nas[0-9].lan", "*.lan.example", "web-*.corp.example"] {
+            assert!(admits_everyone(&[], &hosts(&[narrow])).is_none(), "{narrow}");
+        }
     }
 
     #[test]

@@ -81,6 +81,25 @@ impl Accounts {
     }
 }
 
+/// Whether mapping a client to the user `name` makes it root: the name
+/// root, the number 0, or any account whose uid is 0 in the account
+/// database (`toor` and other second names of root).
+pub fn is_root_user(name: &str, accounts: Option<&Accounts>) -> bool {
+    let name = name.trim();
+    name == "root"
+        || name.parse::<u32>() == Ok(0)
+        || accounts.is_some_and(|a| a.users.get(name).is_some_and(|&uid| uid == 0))
+}
+
+/// As [`is_root_user`], for groups: root, wheel (gid 0 wherever it
+/// exists), the number 0, or any group whose gid is 0.
+pub fn is_root_group(name: &str, accounts: Option<&Accounts>) -> bool {
+    let name = name.trim().trim_start_matches('+');
+    matches!(name, "root" | "wheel")
+        || name.parse::<u32>() == Ok(0)
+        || accounts.is_some_and(|a| a.groups.get(name).is_some_and(|&gid| gid == 0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +117,20 @@ mod tests {
         assert_eq!(a.privileged_user("bob"), None);
         assert_eq!(a.privileged_group("sudo"), Some(true));
         assert_eq!(a.privileged_group("nogroup"), Some(false));
+    }
+
+    #[test]
+    fn root_is_uid_0_whatever_its_name() {
+        let a = Accounts::parse(&format!("{PASSWD}toor:x:0:0::/root:/bin/sh\n"), &format!("{GROUP}wheel2:x:0:\n"), "");
+        for name in ["root", "toor", "0", "00"] {
+            assert!(is_root_user(name, Some(&a)), "{name}");
+        }
+        assert!(!is_root_user("toor", None));
+        assert!(!is_root_user("alice", Some(&a)));
+        for name in ["root", "wheel", "wheel2", "0"] {
+            assert!(is_root_group(name, Some(&a)), "{name}");
+        }
+        assert!(!is_root_group("sudo", Some(&a)));
     }
 
     #[test]

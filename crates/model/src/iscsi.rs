@@ -255,7 +255,7 @@ impl InitiatorGroup {
     /// Every initiator name may log in: no list, or an entry such as
     /// TrueNAS's `ALL` or a pattern matching every name.
     pub fn admits_every_initiator(&self) -> bool {
-        self.initiators.is_empty() || self.initiators.iter().any(|i| crate::access::pattern_is_everyone(i).is_some())
+        self.initiators.is_empty() || self.initiators.iter().any(|i| crate::access::initiator_is_everyone(i).is_some())
     }
 
     /// Initiators may connect from every network: no list, or a list that

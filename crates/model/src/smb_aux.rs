@@ -29,13 +29,44 @@ pub struct SmbAuxLine {
     pub value: String,
 }
 
-/// Lowercases, collapses inner whitespace and resolves synonyms.
+/// A parameter name as Samba compares it (`strwicmp`): case and EVERY
+/// space ignored, so `forceuser`, `Force  User` and `f o r c e user` are all
+/// `force user` (checked against testparm). Underscores are not ignored.
+/// Unicode spaces are dropped too, which only ever makes nasguard judge a
+/// line Samba would ignore.
+pub fn compact_name(raw: &str) -> String {
+    raw.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
+}
+
+/// Samba's parameter table and synonyms keyed by [`compact_name`]:
+/// (canonical name, inverted).
+static BY_COMPACT: std::sync::LazyLock<std::collections::HashMap<String, (&'static str, bool)>> =
+    std::sync::LazyLock::new(|| {
+        let mut map = std::collections::HashMap::new();
+        for (name, _) in SAMBA_PARAMS {
+            map.insert(compact_name(name), (*name, false));
+        }
+        for (synonym, canonical, inverted) in SAMBA_SYNONYMS {
+            map.insert(compact_name(synonym), (*canonical, *inverted));
+        }
+        map
+    });
+
+/// The canonical name of a parameter as Samba resolves it: compared the
+/// way Samba compares names ([`compact_name`]), synonyms resolved. A name
+/// Samba does not know (a module option `x:y`, a typo) is lowercased with
+/// inner whitespace collapsed.
 pub fn canonical_name(raw: &str) -> (String, bool) {
-    let key = raw.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    match SAMBA_SYNONYMS.iter().find(|(s, _, _)| *s == key) {
-        Some((_, canonical, inverted)) => ((*canonical).to_string(), *inverted),
-        None => (key, false),
+    match BY_COMPACT.get(&compact_name(raw)) {
+        Some((canonical, inverted)) => ((*canonical).to_string(), *inverted),
+        None => (raw.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase(), false),
     }
+}
+
+/// Whether a section header names `[global]` as Samba reads it: `global`
+/// or `globals`, case and spaces ignored.
+pub fn is_global_section(name: &str) -> bool {
+    matches!(compact_name(name).as_str(), "global" | "globals")
 }
 
 fn scope_of(key: &str) -> Option<Scope> {

@@ -130,15 +130,17 @@ pub fn parse_options(text: &str) -> (Vec<SshOptionLine>, Vec<(usize, String)>) {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (kw, args) = match line.split_once(|c: char| c.is_whitespace() || c == '=') {
-            Some((k, a)) => (k, a.trim_start_matches(|c: char| c.is_whitespace() || c == '=').trim()),
-            None => (line, ""),
+        // The keyword as sshd delimits it (`Ban"ner"` is Banner), so the
+        // allowlist and the rules judge the keyword sshd will apply.
+        let (kw, args) = match ssh_keywords::split_sshd_line(line) {
+            ssh_keywords::SshdLine::Keyword { keyword, rest } => (keyword, rest.trim().to_string()),
+            ssh_keywords::SshdLine::Skipped => (String::new(), String::new()),
         };
-        if args.is_empty() {
+        if kw.is_empty() || args.is_empty() {
             errors.push((n, format!("{line:?}: expected \"Keyword arguments\"")));
             continue;
         }
-        lines.push(SshOptionLine { line: n, keyword: kw.to_lowercase(), args: args.to_string() });
+        lines.push(SshOptionLine { line: n, keyword: kw, args });
     }
     (lines, errors)
 }

@@ -238,6 +238,117 @@ const NONE_MEANS_OFF: &[&str] = &[
 /// Keywords sshd accepts several times (each line adds).
 pub const REPEATABLE: &[&str] = &["acceptenv", "hostkey", "hostcertificate", "setenv", "permitopen", "permitlisten"];
 
+/// One line of an sshd_config as sshd splits it (servconf.c: `strdelim`
+/// takes the keyword, `argv_split` the arguments).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SshdLine {
+    /// Blank, a comment, or a keyword sshd cannot delimit (an unmatched
+    /// quote): sshd skips the line.
+    Skipped,
+    /// The keyword (quotes removed, lowercase) and the raw text of its
+    /// arguments (after the one `=` or whitespace that ends the keyword).
+    Keyword { keyword: String, rest: String },
+}
+
+const SSHD_WHITESPACE: &[u8] = b" \t\r\n";
+
+/// sshd's `strdelim` (with `=` as a separator) over `buf` from `*at`:
+/// the next token, quotes removed from it as sshd removes them. `None` when
+/// sshd's strdelim returns NULL (an unmatched quote, or nothing left).
+fn strdelim(buf: &mut Vec<u8>, at: &mut Option<usize>) -> Option<Vec<u8>> {
+    let old = (*at)?;
+    let skip_ws = |buf: &[u8], from: usize| -> usize {
+        from + buf.get(from..).map_or(0, |rest| rest.iter().take_while(|b| SSHD_WHITESPACE.contains(b)).count())
+    };
+    let Some(i) = buf.get(old..)?.iter().position(|b| SSHD_WHITESPACE.contains(b) || *b == b'"' || *b == b'=') else {
+        *at = None;
+        return buf.get(old..).map(<[u8]>::to_vec);
+    };
+    let i = old + i;
+    if buf.get(i) == Some(&b'"') {
+        // The quote is removed; the token ends at the next quote.
+        buf.remove(i);
+        let Some(j) = buf.get(i..)?.iter().position(|b| *b == b'"') else {
+            *at = None;
+            return None;
+        };
+        let j = i + j;
+        let token = buf.get(old..j).map(<[u8]>::to_vec);
+        *at = Some(skip_ws(buf, j + 1));
+        return token;
+    }
+    let equals = buf.get(i) == Some(&b'=');
+    let token = buf.get(old..i).map(<[u8]>::to_vec);
+    let mut next = skip_ws(buf, i + 1);
+    if !equals && buf.get(next) == Some(&b'=') {
+        next = skip_ws(buf, next + 1);
+    }
+    *at = Some(next);
+    token
+}
+
+/// Splits one sshd_config line the way sshd does: trailing whitespace
+/// dropped, the keyword delimited by `strdelim` (so `Ban"ner"`,
+/// `"Banner"` and `AuthorizedKeysCommand""` are Banner and
+/// AuthorizedKeysCommand, and `Keyword=value`, `Keyword = value` split at
+/// the one `=`), a leading empty token skipped, a keyword starting with `#`
+/// a comment.
+pub fn split_sshd_line(line: &str) -> SshdLine {
+    let mut buf = line.trim_end_matches([' ', '\t', '\r', '\n', '\x0c']).as_bytes().to_vec();
+    let mut at = Some(0);
+    let mut keyword = strdelim(&mut buf, &mut at);
+    if keyword.as_ref().is_some_and(Vec::is_empty) {
+        keyword = strdelim(&mut buf, &mut at);
+    }
+    let Some(keyword) = keyword.filter(|k| !k.is_empty() && k.first() != Some(&b'#')) else {
+        return SshdLine::Skipped;
+    };
+    let rest = at.and_then(|a| buf.get(a..)).unwrap_or_default();
+    SshdLine::Keyword {
+        keyword: String::from_utf8_lossy(&keyword).to_lowercase(),
+        rest: String::from_utf8_lossy(rest).into_owned(),
+    }
+}
+
+/// sshd's `argv_split` (terminating on comments): the arguments of a line,
+/// split at spaces and tabs, `"..."` and `'...'` quoting anywhere in a
+/// token, `\"`, `\'`, `\\` and (outside quotes) `\ ` escapes, a token that
+/// starts with `#` ending the line. An unterminated quote is an error (sshd
+/// refuses the file).
+pub fn sshd_args(rest: &str) -> Result<Vec<String>, String> {
+    let mut out = vec![];
+    let mut chars = rest.chars().peekable();
+    loop {
+        while chars.next_if(|c| *c == ' ' || *c == '\t').is_some() {}
+        match chars.peek() {
+            None | Some('#') => break,
+            Some(_) => {}
+        }
+        let mut arg = String::new();
+        let mut quote: Option<char> = None;
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.peek() {
+                    Some(&n) if n == '\'' || n == '"' || n == '\\' || (quote.is_none() && n == ' ') => {
+                        arg.push(n);
+                        chars.next();
+                    }
+                    _ => arg.push(c),
+                },
+                ' ' | '\t' if quote.is_none() => break,
+                '"' | '\'' if quote.is_none() => quote = Some(c),
+                _ if quote == Some(c) => quote = None,
+                _ => arg.push(c),
+            }
+        }
+        if quote.is_some() {
+            return Err("invalid quotes (sshd refuses the file)".into());
+        }
+        out.push(arg);
+    }
+    Ok(out)
+}
+
 /// The table entry for a keyword (any case).
 pub fn keyword(name: &str) -> Option<Keyword> {
     let lower = name.to_ascii_lowercase();

@@ -106,3 +106,53 @@ fn a_share_id_wins_over_a_share_named_like_it() {
     assert_eq!(crate::find_smb(&mut cfg, "DOCS").unwrap().id, 2);
     assert!(crate::find_smb(&mut cfg, "9").is_err());
 }
+
+/// Attack (issue 10, class 5): the config directory is checked, then read.
+/// Between the two, whoever owns the directory swaps a directory of the
+/// path for a link to somewhere else: `O_NOFOLLOW` only covers the last
+/// component, so the open follows the swapped-in link out of the directory.
+/// Every read must stay inside, however the path changes while it is read.
+#[test]
+fn a_directory_swapped_for_a_link_while_it_is_read_leaks_nothing() {
+    use nasguard_parse::Files;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let d = tempfile::tempdir().unwrap();
+    let etc = d.path().join("etc");
+    let outside = d.path().join("outside");
+    std::fs::create_dir_all(etc.join("ssh/d")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(etc.join("ssh/d/x.conf"), "Port 22\n").unwrap();
+    std::fs::write(outside.join("x.conf"), "Banner OUTSIDE-CANARY-5d1e\n").unwrap();
+    std::os::unix::fs::symlink(&outside, etc.join("ssh/link")).unwrap();
+    let fs = FsFiles::new(&etc).unwrap();
+    let (dir, link, parked) = (etc.join("ssh/d"), etc.join("ssh/link"), etc.join("ssh/parked"));
+    let stop = AtomicBool::new(false);
+    let leaked = std::thread::scope(|scope| {
+        // The owner of the directory flips `ssh/d` between the real
+        // directory and the link, as fast as it can.
+        scope.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                let _ = std::fs::rename(&dir, &parked);
+                let _ = std::fs::rename(&link, &dir);
+                let _ = std::fs::rename(&dir, &link);
+                let _ = std::fs::rename(&parked, &dir);
+            }
+        });
+        let mut leaked = None;
+        let started = std::time::Instant::now();
+        for _ in 0..200_000 {
+            if let Ok(text) = fs.read(std::path::Path::new("/etc/ssh/d/x.conf"))
+                && text.contains("OUTSIDE-CANARY")
+            {
+                leaked = Some(text);
+                break;
+            }
+            if started.elapsed() > std::time::Duration::from_secs(20) {
+                break;
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        leaked
+    });
+    assert_eq!(leaked, None, "a file outside the audited directory was read");
+}

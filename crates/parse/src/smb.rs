@@ -4,7 +4,7 @@
 //! `include = FILE` read in place, and the last value of a key winning.
 
 use crate::{Diag, Files, IncludeGuard, Loc};
-use nasguard_model::smb_canonical_name;
+use nasguard_model::{smb_canonical_name, smb_is_global_section};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -116,7 +116,7 @@ fn handle(
             conf.diags.push(Diag { loc, message: format!("unterminated section header {line:?}") });
             return;
         };
-        if name.eq_ignore_ascii_case("global") {
+        if smb_is_global_section(name) {
             *current = None;
             return;
         }

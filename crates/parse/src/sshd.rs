@@ -5,6 +5,7 @@
 //! a block that lasts until the next `Match`.
 
 use crate::{Diag, Files, IncludeGuard, Loc};
+use nasguard_model::ssh_keywords::{SshdLine, split_sshd_line, sshd_args};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -45,40 +46,20 @@ pub const ACCUMULATE: [&str; 10] = [
     "denygroups",
 ];
 
-/// Splits a line into tokens: whitespace-separated, `"quoted strings"`, a
-/// token starting with `#` ending the line.
-pub fn tokens(line: &str) -> Vec<String> {
-    let mut out = vec![];
-    let mut chars = line.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
+/// Splits a line into tokens as sshd does: the keyword (quotes removed
+/// the way sshd's `strdelim` removes them), then the arguments
+/// (`argv_split`: quotes and escapes anywhere, a token starting with `#`
+/// ending the line). A line sshd skips has no tokens; one it refuses
+/// (unterminated quotes) is an error.
+pub fn tokens(line: &str) -> Result<Vec<String>, String> {
+    match split_sshd_line(line) {
+        SshdLine::Skipped => Ok(vec![]),
+        SshdLine::Keyword { keyword, rest } => {
+            let mut out = vec![keyword];
+            out.extend(sshd_args(&rest)?);
+            Ok(out)
         }
-        let Some(&c) = chars.peek() else { break };
-        if c == '#' {
-            break;
-        }
-        let mut tok = String::new();
-        if c == '"' {
-            chars.next();
-            for c in chars.by_ref() {
-                if c == '"' {
-                    break;
-                }
-                tok.push(c);
-            }
-        } else {
-            while let Some(&c) = chars.peek() {
-                if c.is_whitespace() {
-                    break;
-                }
-                tok.push(c);
-                chars.next();
-            }
-        }
-        out.push(tok);
     }
-    out
 }
 
 pub fn parse(path: &Path, files: &dyn Files) -> SshdConf {
@@ -105,15 +86,17 @@ fn read(path: &Path, files: &dyn Files, conf: &mut SshdConf, guard: &mut Include
     guard.enter(path);
     for (i, raw) in text.lines().enumerate() {
         let loc = Loc { file: path.to_path_buf(), line: i + 1 };
-        // `Keyword=value`: the first '=' may separate keyword and value.
-        let line = raw.trim();
-        let line = match line.split_once('=') {
-            Some((k, v)) if !k.contains(char::is_whitespace) => format!("{k} {v}"),
-            _ => line.to_string(),
+        // As sshd splits it: `Keyword=value`, quoted parts of the keyword
+        // (`Ban"ner"` is Banner), quoted and escaped arguments.
+        let toks = match tokens(raw) {
+            Ok(toks) => toks,
+            Err(why) => {
+                conf.diags.push(Diag { loc, message: why });
+                continue;
+            }
         };
-        let toks = tokens(&line);
         let Some((kw, args)) = toks.split_first() else { continue };
-        let kw = kw.to_lowercase();
+        let kw = kw.clone();
         let value = args.join(" ");
         match kw.as_str() {
             "include" => {
@@ -189,6 +172,22 @@ mod tests {
 
     #[test]
     fn quoted_tokens() {
-        assert_eq!(tokens("Banner \"/etc/a b\" # c"), vec!["Banner", "/etc/a b"]);
+        assert_eq!(tokens("Banner \"/etc/a b\" # c").unwrap(), vec!["banner", "/etc/a b"]);
+        // What `sshd -T` (OpenSSH 9.2) prints for each.
+        for (line, want) in [
+            ("Ban\"ner\" /etc/shadow", vec!["banner", "/etc/shadow"]),
+            ("AuthorizedKeysCommand\"\" /bin/x", vec!["authorizedkeyscommand", "/bin/x"]),
+            (" \"Ciphers\" aes128-cbc", vec!["ciphers", "aes128-cbc"]),
+            ("PermitRootLogin 'y'e\"s\"", vec!["permitrootlogin", "yes"]),
+            ("PasswordAuthentication=\"yes\"", vec!["passwordauthentication", "yes"]),
+            ("PasswordAuthentication = yes", vec!["passwordauthentication", "yes"]),
+            ("AuthorizedKeysCommandUser r\\oot", vec!["authorizedkeyscommanduser", "r\\oot"]),
+            ("X a\\ b 'c d' #e", vec!["x", "a b", "c d"]),
+            ("\"#Banner\" x", vec![]),
+            ("Ban\"ner x", vec![]),
+        ] {
+            assert_eq!(tokens(line).unwrap(), want, "{line}");
+        }
+        assert!(tokens("Banner \"x").is_err());
     }
 }

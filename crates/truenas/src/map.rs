@@ -578,13 +578,12 @@ fn smb(db: &Db, m: &mut Mapped) -> Result<()> {
                     "sharing_cifs_share.cifs_auxsmbconf ({share_name}) line {}: {} = {} is a global parameter; Samba ignores it in a share",
                     l.line, l.key, l.value
                 ));
-            } else if nasguard_model::check_smb_aux_line(&l.key, &l.value, false).is_ok() {
-                auxlines.push(format!("{} = {}", l.key, l.value));
             } else {
-                m.notes.push(format!(
-                    "sharing_cifs_share.cifs_auxsmbconf ({share_name}) line {}: {} = {} is not carried over",
-                    l.line, l.key, l.value
-                ));
+                // Every line smbd reads is kept, accepted by nasguard or
+                // not: the audit judges what smbd does (SMB-012 reads
+                // `force user`, `admin users`...), and `import` keeps only
+                // what validation accepts, naming the rest.
+                auxlines.push(format!("{} = {}", l.key, l.value));
             }
         }
         let share = SmbShare {
@@ -637,13 +636,8 @@ fn smb(db: &Db, m: &mut Mapped) -> Result<()> {
         if owned.contains(&l.key.as_str()) || SMB_RAW_JUDGED.contains(&l.key.as_str()) {
             continue;
         }
-        match nasguard_model::check_smb_aux_line(&l.key, &l.value, true) {
-            Ok(()) => raw.push(format!("{} = {}", l.key, l.value)),
-            Err(why) => m.notes.push(format!(
-                "services_cifs.cifs_srv_smb_options line {}: {} = {} is not carried over ({why})",
-                l.line, l.key, l.value
-            )),
-        }
+        // Kept whether nasguard accepts it or not, as a share's lines are.
+        raw.push(format!("{} = {}", l.key, l.value));
     }
     m.config.smb.smb_options = raw.join("\n");
     for (field, l) in locs {

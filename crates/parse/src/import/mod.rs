@@ -319,6 +319,24 @@ fn share_aux(sec: &smb::Section, conf: &smb::SmbConf) -> String {
     lines.join("\n")
 }
 
+/// Squashed users become the anonymous uid/gid: with uid 0 (or gid 0)
+/// they become root, as `no_root_squash` (or `all_squash` to root) says.
+fn anonymous_ids(share: &mut NfsShare, all: bool, uid0: bool, gid0: bool) {
+    if all {
+        if uid0 || gid0 {
+            share.mapall_user = Some(if uid0 { "root" } else { "nobody" }.into());
+            share.mapall_group = gid0.then(|| "root".into());
+        }
+    } else if share.maproot_user.is_none() && (uid0 || gid0) {
+        share.maproot_user = Some(if uid0 { "root" } else { "nobody" }.into());
+        share.maproot_group = gid0.then(|| "root".into());
+    }
+    if share.mapall_user.is_some() {
+        share.maproot_user = None;
+        share.maproot_group = None;
+    }
+}
+
 fn add_client(share: &mut NfsShare, host: &str) {
     if host == "*" {
         share.allow_everyone = true;
@@ -352,6 +370,7 @@ fn finish_nfs_share(mut share: NfsShare, loc: &Loc, into: &mut Imported) {
 pub fn import_exports(e: &exports::Exports, into: &mut Imported) {
     for x in &e.exports {
         let mut share = NfsShare { path: x.path.clone(), ro: true, ..Default::default() };
+        let (mut anon_root, mut anon_root_group, mut all) = (false, false, false);
         for c in &x.clients {
             add_client(&mut share, &c.host);
             for o in &c.options {
@@ -359,15 +378,22 @@ pub fn import_exports(e: &exports::Exports, into: &mut Imported) {
                 if meaning(EXPORTS_ACCESS, o) == Some(Meaning::Exact(false)) {
                     share.ro = false;
                 }
-                if meaning(EXPORTS_SQUASH, o) == Some(Meaning::Exact(Squash::NoRoot)) {
-                    share.maproot_user = Some("root".into());
+                match meaning(EXPORTS_SQUASH, o) {
+                    Some(Meaning::Exact(Squash::NoRoot)) => share.maproot_user = Some("root".into()),
+                    Some(Meaning::Exact(Squash::All)) => all = true,
+                    _ => {}
                 }
                 match o.as_str() {
                     "insecure" => {
                         into.config.nfs.allow_nonroot = true;
                         into.at("nfs", "allow_nonroot", &x.loc);
                     }
-                    "anonuid=0" => share.mapall_user = Some("root".into()),
+                    o if o.strip_prefix("anonuid=").and_then(|v| v.parse::<u32>().ok()) == Some(0) => {
+                        anon_root = true;
+                    }
+                    o if o.strip_prefix("anongid=").and_then(|v| v.parse::<u32>().ok()) == Some(0) => {
+                        anon_root_group = true;
+                    }
                     o => {
                         if let Some(flavours) = o.strip_prefix("sec=") {
                             share.security = read_list(SECURITY, flavours.split(':'));
@@ -376,9 +402,9 @@ pub fn import_exports(e: &exports::Exports, into: &mut Imported) {
                 }
             }
         }
-        if share.mapall_user.is_some() {
-            share.maproot_user = None;
-        }
+        // The anonymous ids: whom squashed users become (everyone under
+        // all_squash, root otherwise). uid/gid 0 however written is root.
+        anonymous_ids(&mut share, all, anon_root, anon_root_group);
         finish_nfs_share(share, &x.loc, into);
     }
 }
@@ -418,9 +444,13 @@ pub fn import_ganesha(top: &ganesha::Block, into: &mut Imported) {
         if rw(top_access) {
             share.ro = false;
         }
-        if e.get("Squash").and_then(|v| meaning(GANESHA_SQUASH, v)) == Some(Meaning::Exact(Squash::NoRoot)) {
+        let squash = e.get("Squash").and_then(|v| meaning(GANESHA_SQUASH, v));
+        if squash == Some(Meaning::Exact(Squash::NoRoot)) {
             share.maproot_user = Some("root".into());
         }
+        let zero = |key: &str| e.get(key).and_then(|v| v.trim().parse::<i64>().ok()) == Some(0);
+        let all = matches!(squash, Some(Meaning::Exact(Squash::All)));
+        anonymous_ids(&mut share, all, zero("Anonymous_Uid"), zero("Anonymous_Gid"));
         if let Some(flavours) = e.get("SecType") {
             share.security = read_list(SECURITY, flavours.split(','));
         }

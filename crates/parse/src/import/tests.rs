@@ -443,3 +443,34 @@ fn accumulating_sshd_keywords_are_imported_not_dropped() {
     assert_eq!(into.config.ssh.bindip, vec!["10.0.0.1".parse::<std::net::IpAddr>().unwrap()]);
     assert_eq!(into.locate("ssh", Some("allowusers")).map(|l| l.line), Some(2));
 }
+
+/// Squashed users become the anonymous ids: uid 0 there is root however
+/// it is spelled (issue 10 review: mappings to uid 0 under another form).
+#[test]
+fn anonymous_uid_0_is_a_mapping_to_root() {
+    let exports = |text: &str| {
+        let mut imported = Imported::default();
+        import_exports(&crate::exports::parse_text(text), &mut imported);
+        imported.config.nfs_shares.remove(0)
+    };
+    let s = exports("/srv/a 10.0.0.0/8(rw,all_squash,anonuid=00)\n");
+    assert_eq!(s.mapall_user.as_deref(), Some("root"));
+    let s = exports("/srv/a 10.0.0.0/8(rw,anonuid=0)\n");
+    assert_eq!(s.maproot_user.as_deref(), Some("root"));
+    let s = exports("/srv/a 10.0.0.0/8(rw,all_squash,anongid=0)\n");
+    assert_eq!(s.mapall_group.as_deref(), Some("root"));
+    let s = exports("/srv/a 10.0.0.0/8(rw,all_squash,anonuid=1000)\n");
+    assert_eq!((s.mapall_user, s.maproot_user), (None, None));
+    for (squash, all) in [("all_squash", true), ("root_squash", false)] {
+        let text = format!(
+            "EXPORT {{ Export_Id = 1; Path = /srv/g; Pseudo = /srv/g; Access_Type = RW; Squash = {squash}; Anonymous_Uid = 0; CLIENT {{ Clients = 10.0.0.0/8; }} }}\n"
+        );
+        let (top, diags) = crate::ganesha::parse(&text, Path::new("ganesha.conf"));
+        assert!(diags.is_empty(), "{diags:?}");
+        let mut imported = Imported::default();
+        import_ganesha(&top, &mut imported);
+        let s = &imported.config.nfs_shares[0];
+        let mapped = if all { &s.mapall_user } else { &s.maproot_user };
+        assert_eq!(mapped.as_deref(), Some("root"), "{squash}");
+    }
+}

@@ -1,6 +1,7 @@
 //! NFS-002: Root squashing on.
 
 use crate::rules::*;
+use nasguard_model::accounts::{is_root_group, is_root_user};
 
 pub(crate) static RULE: Rule = Rule {
     info: RuleInfo {
@@ -18,13 +19,14 @@ pub(crate) static RULE: Rule = Rule {
     live: None,
 };
 
-fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
+fn check(cfg: &Config, facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
+    // uid/gid 0 whatever the name (`toor`, `0`): the account database decides.
+    let accounts = facts.accounts.as_ref();
     cfg.nfs_shares
         .iter()
         .filter(|s| {
-            s.maproot_user.as_deref() == Some("root")
-                || s.maproot_group.as_deref() == Some("root")
-                || s.maproot_group.as_deref() == Some("wheel")
+            s.maproot_user.as_deref().is_some_and(|u| is_root_user(u, accounts))
+                || s.maproot_group.as_deref().is_some_and(|g| is_root_group(g, accounts))
         })
         .map(|s| {
             let severity = if s.open_to_everyone() { Severity::Critical } else { info.severity };

@@ -1,6 +1,7 @@
 //! NFS-005: All users not mapped to root.
 
 use crate::rules::*;
+use nasguard_model::accounts::{is_root_group, is_root_user};
 
 pub(crate) static RULE: Rule = Rule {
     info: RuleInfo {
@@ -18,10 +19,15 @@ pub(crate) static RULE: Rule = Rule {
     live: None,
 };
 
-fn check(cfg: &Config, _facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
+fn check(cfg: &Config, facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
+    // uid/gid 0 whatever the name (`toor`, `0`): the account database decides.
+    let accounts = facts.accounts.as_ref();
     cfg.nfs_shares
         .iter()
-        .filter(|s| s.mapall_user.as_deref() == Some("root"))
+        .filter(|s| {
+            s.mapall_user.as_deref().is_some_and(|u| is_root_user(u, accounts))
+                || s.mapall_group.as_deref().is_some_and(|g| is_root_group(g, accounts))
+        })
         .map(|s| {
             info.finding(object::nfs_share(s), info.severity, &format!("export {} maps every user to root", s.path))
         })

@@ -24,9 +24,10 @@ fn check(cfg: &Config, facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
     let mut out = vec![];
     for share in cfg.smb_shares.iter().filter(|s| s.enabled) {
         let (own, _) = parse_smb_aux(&share.auxsmbconf);
-        // A share's line wins; a [global] line is every share's default.
+        // A share's line wins; a [global] line is every share's default;
+        // of two lines with one name, smbd keeps the last.
         let effective = |key: &str| -> Option<&SmbAuxLine> {
-            own.iter().find(|l| l.key == key).or_else(|| global.iter().find(|l| l.key == key))
+            own.iter().rev().find(|l| l.key == key).or_else(|| global.iter().rev().find(|l| l.key == key))
         };
         let object = object::smb_share(share);
         let mut raise = |key: &str, severity: Severity, message: String| {
@@ -48,7 +49,7 @@ fn check(cfg: &Config, facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
                 format!("admin users = {}: they do every file operation on the share as root", l.value),
             );
         }
-        if let Some(l) = own.iter().find(|l| l.key == "invalid users")
+        if let Some(l) = own.iter().rev().find(|l| l.key == "invalid users")
             && !l.value.split([',', ' ', '\t']).any(|n| n == "root")
         {
             raise("invalid users", info.severity, "root is not in invalid users: root may log in to the share".into());

@@ -6,6 +6,10 @@
 //! Samba 4.17's `testparm -sv`), because the audit judges what the daemon
 //! will do, not what the file spells out.
 
+mod lio;
+
+pub use lio::import_lio;
+
 use crate::{Loc, exports, ganesha, smb, sshd, tgt};
 use nasguard_model::iscsi::{
     Auth, AuthMethod, Extent, ExtentType, InitiatorGroup, Portal, PortalListen, Target, TargetExtent, TargetGroup,
@@ -164,6 +168,9 @@ pub fn import_sshd(conf: &sshd::SshdConf, into: &mut Imported) {
         .unwrap_or_default();
     let (v, l) = get("permitrootlogin");
     s.rootlogin = v.eq_ignore_ascii_case("yes");
+    s.root_key_login = v.eq_ignore_ascii_case("prohibit-password") || v.eq_ignore_ascii_case("without-password");
+    let forced_only = v.eq_ignore_ascii_case("forced-commands-only").then(|| l.clone()).flatten();
+    track("root_key_login", l.clone());
     track("rootlogin", l);
     let (v, l) = get("passwordauthentication");
     s.passwordauth = yes(&v);
@@ -276,6 +283,9 @@ pub fn import_sshd(conf: &sshd::SshdConf, into: &mut Imported) {
     }
     for (l, m) in notes {
         into.note(&l, m);
+    }
+    if let Some(l) = forced_only {
+        into.note(&l, "PermitRootLogin forced-commands-only: imported as no (nasguard has no forced-command keys)");
     }
 }
 

@@ -39,7 +39,7 @@ pub fn render(cfg: &Config, layout: &Layout, revision: i64) -> String {
         w.line("AuthorizedKeysFile .ssh/authorized_keys");
         w.line("UsePAM yes");
     }
-    w.line(&format!("PermitRootLogin {}", yes(s.rootlogin)));
+    w.line(&format!("PermitRootLogin {}", s.permit_root_login()));
     w.line(&format!("PasswordAuthentication {}", yes(s.passwordauth)));
     w.line(&format!("KbdInteractiveAuthentication {}", yes(s.passwordauth)));
     w.line("PubkeyAuthentication yes");

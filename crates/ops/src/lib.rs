@@ -313,7 +313,10 @@ impl Nasguard {
     }
 
     pub fn facts(&self) -> Facts {
-        read_facts(&self.host.0)
+        let mut facts = read_facts(&self.host.0);
+        // A host has nasguard's firewall for what the target cannot enforce.
+        facts.iscsi_enforcement = self.store.deployment().ok().map(|d| (d.backends().iscsi, !d.is_sandbox()));
+        facts
     }
 
     /// The audit of the stored model, waivers applied.

@@ -121,7 +121,70 @@ fn testparm(path: &Path) -> Result<()> {
         let shown = if bad.is_empty() { stderr.clone() } else { bad.join("\n") };
         return Err(rejected(Service::Smb, "testparm -s", shown));
     }
-    Ok(())
+    vfs_modules_installed(&read(path)?)
+}
+
+/// The VFS modules `text` names (`vfs objects = ...`).
+fn vfs_modules(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once('=') else { continue };
+        let key: Vec<&str> = key.split_whitespace().collect();
+        if key.len() == 2
+            && key[0].eq_ignore_ascii_case("vfs")
+            && matches!(key[1].to_lowercase().as_str(), "objects" | "object")
+        {
+            for m in value.split([' ', ',', '\t']).filter(|m| !m.is_empty()) {
+                if !out.iter().any(|o| o == m) {
+                    out.push(m.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// testparm accepts any VFS module name, and smbd only finds a missing one
+/// when a client connects ("vfs_init failed", the share answers
+/// NT_STATUS_BAD_NETWORK_NAME). Debian ships most modules (streams_xattr,
+/// fruit, catia, worm...) in samba-vfs-modules, which samba only recommends:
+/// each module must be built in (`smbd -b`) or under MODULESDIR/vfs.
+fn vfs_modules_installed(text: &str) -> Result<()> {
+    let wanted = vfs_modules(text);
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let mut cmd = Command::new(need(Service::Smb, "smbd")?);
+    cmd.arg("-b");
+    let (_, build) = run(Service::Smb, cmd)?;
+    let mut lines = build.lines();
+    let mut dir = std::path::PathBuf::from("/usr/lib/x86_64-linux-gnu/samba");
+    let mut builtin: Vec<String> = vec![];
+    while let Some(l) = lines.next() {
+        let t = l.trim();
+        if let Some(d) = t.strip_prefix("MODULESDIR:") {
+            dir = std::path::PathBuf::from(d.trim());
+        }
+        if t.starts_with("Builtin modules") {
+            builtin = lines.next().unwrap_or("").split_whitespace().map(String::from).collect();
+        }
+    }
+    let missing: Vec<String> = wanted
+        .into_iter()
+        .filter(|m| !builtin.contains(&format!("vfs_{m}")) && !dir.join("vfs").join(format!("{m}.so")).is_file())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(rejected(
+        Service::Smb,
+        "nasguard's VFS module check",
+        format!(
+            "VFS module(s) {} not installed under {} (smbd would refuse every share using them); on Debian: apt install samba-vfs-modules",
+            missing.join(", "),
+            dir.join("vfs").display()
+        ),
+    ))
 }
 
 fn sshd_t(path: &Path) -> Result<()> {
@@ -227,6 +290,14 @@ pub fn tgt_structure(text: &str) -> std::result::Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vfs_objects_are_read_from_every_section() {
+        let text =
+            "[a]\n\tvfs objects = catia fruit streams_xattr\n[b]\n   VFS Object = streams_xattr  worm\n path = /x\n";
+        assert_eq!(vfs_modules(text), ["catia", "fruit", "streams_xattr", "worm"]);
+        assert!(vfs_modules("[a]\n path = /vfs objects\n").is_empty());
+    }
 
     #[test]
     fn ganesha_structure_accepts_blocks_and_refuses_garbage() {

@@ -34,7 +34,13 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Create the state directory with secure defaults (revision 1).
+    /// Create the state directory with secure defaults (revision 1). On a host (without --sandbox):
+    /// adopt it, importing the services' existing configs and keeping every original file.
+    #[command(long_about = "Create the state directory with secure defaults (revision 1).\n\nWithout --sandbox \
+nasguard manages this host (system deployment): init imports the existing configs of the four services \
+(smb.conf, sshd_config, exports, LIO's saveconfig.json or tgt's targets.conf, as `import --from /etc` does), keeps \
+a pristine copy of every file nasguard will ever write (listed by `status`; `release` puts them back), and lists \
+what it could not model. A service whose config cannot be imported is left alone until `nasguard import` succeeds.")]
     Init(InitArgs),
     /// Show or change a service's settings (TrueNAS field names).
     #[command(subcommand)]
@@ -63,7 +69,18 @@ pub enum Command {
     Rules,
     /// Render every daemon config, check it with the daemon's own tool, show the diff, swap it in
     /// atomically and reload what runs; on any failure the previous config is restored.
+    #[command(long_about = "Render every daemon config, check it with the daemon's own tool, show the diff, swap \
+it in atomically and reload what runs; on any failure the previous config is restored.\n\nOn a host (system \
+deployment) apply never overwrites a file changed by hand since nasguard last wrote it: it shows the diff, changes \
+nothing, and says how to proceed (`nasguard import` keeps the edit, `--overwrite` discards it). An sshd_config \
+that would let no account log in is refused (`--allow-lockout` applies it anyway). `--confirm SECONDS` restores \
+the previous configuration unless `nasguard confirm` comes in time, even if the session that applied is gone.")]
     Apply(ApplyArgs),
+    /// Keep the configuration `apply --confirm` put live (otherwise it is restored at the deadline).
+    Confirm(ConfirmArgs),
+    /// Give the host back as it was: every original file nasguard replaced restored byte for byte, the
+    /// files it created removed, its firewall table removed, the services reloaded.
+    Release,
     /// Start, stop, reload the services; `service status --json` lists state, address and ports.
     Service(ServiceArgs),
     /// Whether what runs is the latest revision, and each service's state.
@@ -214,6 +231,27 @@ pub struct ApplyArgs {
     /// Show the diff and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Replace host files changed by hand since nasguard wrote them (a copy of each is kept under the
+    /// state directory's replaced/).
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Apply an sshd_config even when no account could log in with it.
+    #[arg(long)]
+    pub allow_lockout: bool,
+    /// Commit-confirmed: restore the previous configuration unless `nasguard confirm` comes within
+    /// SECONDS (10 to 3600).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(10..=3600))]
+    pub confirm: Option<u32>,
+}
+
+#[derive(Args)]
+pub struct ConfirmArgs {
+    /// (The timer's own call) restore the pending apply TOKEN unless it was confirmed.
+    #[arg(long, hide = true, value_name = "TOKEN")]
+    pub expire: Option<String>,
+    /// (With --expire) wait this many seconds first.
+    #[arg(long, hide = true, requires = "expire")]
+    pub after: Option<u64>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -296,6 +334,14 @@ pub struct InitArgs {
     /// Sandbox ports: SSH N+22, SMB N+445, NFS N+2049 (mountd N+2050), iSCSI N+3260.
     #[arg(long)]
     pub port_base: Option<u16>,
+    /// NFS server: kernel (nfs-kernel-server; the default on a host where it is installed) or ganesha
+    /// (the only one a sandbox runs).
+    #[arg(long, value_name = "kernel|ganesha")]
+    pub nfs_backend: Option<nasguard_model::deployment::NfsBackend>,
+    /// iSCSI target: lio (the kernel's, through targetcli/rtslib-fb; the default on a host where it is
+    /// installed) or tgt (the only one a sandbox runs).
+    #[arg(long, value_name = "lio|tgt")]
+    pub iscsi_backend: Option<nasguard_model::deployment::IscsiBackend>,
 }
 
 #[derive(Subcommand)]

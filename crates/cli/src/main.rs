@@ -114,17 +114,7 @@ fn done<T: serde::Serialize>(json: bool, what: &str, c: Changed<T>) -> anyhow::R
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let json = cli.json;
     match &cli.command {
-        Command::Init(a) => {
-            let mode = if a.sandbox { Mode::Sandbox } else { Mode::System };
-            let deployment = Deployment::new(mode, a.bind, a.port_base).map_err(OpsError::Invalid)?;
-            Nasguard::init(&cli.state_dir, &deployment, &actor())?;
-            outln!(
-                "initialised {} ({} deployment) with secure defaults. Next: `nasguard audit`.",
-                cli.state_dir.display(),
-                deployment.mode()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Init(a) => init(&cli, a),
         Command::Config(ConfigCmd::Show { service }) => {
             let cfg = open(&cli)?.snapshot()?.config;
             show(json, &Value::Object(cfg.service_settings(*service)))
@@ -286,9 +276,53 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Confirm(a) => {
+            let mut ng = open(&cli)?;
+            if let Some(token) = &a.expire {
+                let restored = ng.expire_after(token, a.after)?;
+                if restored {
+                    outln!("not confirmed in time: the previous configuration is restored");
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let p = ng.confirm()?;
+            if json {
+                return show(true, &serde_json::to_value(&p)?);
+            }
+            outln!("confirmed: revision {} stays.", p.revision);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Release => {
+            let r = open(&cli)?.release()?;
+            if json {
+                return show(true, &serde_json::to_value(&r)?);
+            }
+            for p in &r.restored {
+                outln!("restored {}", p.display());
+            }
+            for p in &r.removed {
+                outln!("removed {}", p.display());
+            }
+            for p in &r.problems {
+                outln!("problem: {p}");
+            }
+            let reloaded: Vec<&str> = r.reloaded.iter().map(|s| s.name()).collect();
+            outln!(
+                "the host's own files are back{}. nasguard's model stays in {}: `nasguard apply` manages the host again.",
+                if reloaded.is_empty() { String::new() } else { format!(" (reloaded {})", reloaded.join(", ")) },
+                cli.state_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Apply(a) => {
             let mut ng = open(&cli)?;
-            let report = ng.apply(a.dry_run)?;
+            let opts = nasguard_ops::ApplyOptions {
+                dry_run: a.dry_run,
+                overwrite: a.overwrite,
+                allow_lockout: a.allow_lockout,
+                confirm: a.confirm,
+            };
+            let report = ng.apply_with(opts)?;
             if json {
                 return show(true, &serde_json::to_value(&report)?);
             }
@@ -296,7 +330,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 out!("{}", f.diff);
             }
             let changed = report.files.iter().filter(|f| f.changed).count();
+            for u in &report.unmanaged {
+                outln!("not managed: {u}");
+            }
             if a.dry_run {
+                for h in &report.hand_edited {
+                    outln!(
+                        "changed by hand since nasguard wrote it: {} (apply refuses; see `nasguard apply --help`)",
+                        h.display()
+                    );
+                }
                 outln!("dry run: {changed} file(s) would change; nothing was written.");
             } else if changed == 0 {
                 outln!("nothing to apply: the files on disk are revision {}.", report.revision);
@@ -307,6 +350,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     report.revision,
                     if reloaded.is_empty() { String::new() } else { format!(", reloaded {}", reloaded.join(", ")) }
                 );
+                if let Some(by) = &report.confirm_by {
+                    outln!("run `nasguard confirm` before {by}, or the previous configuration comes back.");
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -331,9 +377,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     st.revision
                 ),
             }
+            if st.mode == Mode::System {
+                outln!("backends: nfs {}, iscsi {}", st.backends.nfs, st.backends.iscsi);
+            }
+            if let Some(p) = &st.pending_confirmation {
+                outln!(
+                    "awaiting `nasguard confirm`: revision {} until {} (then the previous one comes back)",
+                    p.revision,
+                    p.deadline
+                );
+            }
+            for u in &st.unmanaged {
+                outln!("not managed: {u}");
+            }
             print_services(&st.services)?;
             let setup = if ng.admin_count()? == 0 { nasguard_ops::web::setup_link(&cli.state_dir) } else { None };
             print_web(st.web.as_ref(), setup.as_deref())?;
+            if !st.originals.is_empty() {
+                outln!("originals kept (`nasguard release` puts them back):");
+                for o in &st.originals {
+                    match &o.kept_at {
+                        Some(at) => outln!("  {} -> {}", o.path.display(), at.display()),
+                        None => outln!("  {} (did not exist)", o.path.display()),
+                    }
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::User(cmd) => user(&cli, cmd),
@@ -619,15 +687,20 @@ fn scan(json: bool, a: &ScanArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn print_services(list: &[nasguard_ops::ServiceStatus]) -> anyhow::Result<()> {
-    outln!("{:<6} {:<8} {:<8} {:<6} ADDRESS", "NAME", "STATE", "PID", "AUTO");
+    outln!("{:<6} {:<8} {:<8} {:<6} {:<8} ADDRESS", "NAME", "STATE", "PID", "AUTO", "BACKEND");
     for s in list {
         let ports: Vec<String> = s.status.ports.iter().map(ToString::to_string).collect();
+        let unit = match (&s.status.unit, &s.status.state) {
+            (Some(u), Some(st)) => format!("  [{u}: {st}]"),
+            _ => String::new(),
+        };
         outln!(
-            "{:<6} {:<8} {:<8} {:<6} {}:{}",
+            "{:<6} {:<8} {:<8} {:<6} {:<8} {}:{}{unit}",
             s.status.service.name(),
             if s.status.running { "running" } else { "stopped" },
             s.status.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
             if s.autostart { "yes" } else { "no" },
+            s.status.backend,
             s.status.address,
             ports.join(",")
         );
@@ -655,6 +728,62 @@ fn print_web(web: Option<&nasguard_ops::web::WebServing>, setup: Option<&str>) -
         outln!("  no administrator yet: open this one-time link to create one: {link}");
     }
     Ok(())
+}
+
+/// `init`: a sandbox, or the adoption of this host.
+fn init(cli: &Cli, a: &InitArgs) -> anyhow::Result<ExitCode> {
+    let mode = if a.sandbox { Mode::Sandbox } else { Mode::System };
+    let deployment = Deployment::new(mode, a.bind, a.port_base).map_err(OpsError::Invalid)?;
+    let mut backends = match mode {
+        Mode::Sandbox => deployment.backends(),
+        Mode::System => nasguard_ops::detect_backends(&nasguard_ops::HostRoot::default().0),
+    };
+    if let Some(n) = a.nfs_backend {
+        backends.nfs = n;
+    }
+    if let Some(i) = a.iscsi_backend {
+        backends.iscsi = i;
+    }
+    let deployment = deployment.with_backends(backends).map_err(OpsError::Invalid)?;
+    let mut ng = Nasguard::init(&cli.state_dir, &deployment, &actor())?;
+    if mode == Mode::Sandbox {
+        outln!(
+            "initialised {} (sandbox deployment) with secure defaults. Next: `nasguard audit`.",
+            cli.state_dir.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let adopted = ng.adopt()?;
+    if cli.json {
+        return show(true, &serde_json::to_value(&adopted)?);
+    }
+    outln!(
+        "initialised {} (system deployment: this host; nfs {}, iscsi {}).",
+        cli.state_dir.display(),
+        adopted.backends.nfs,
+        adopted.backends.iscsi
+    );
+    if !adopted.read.is_empty() {
+        outln!("read {}", adopted.read.join(", "));
+    }
+    let imported: Vec<&str> = adopted.imported.iter().map(|s| s.name()).collect();
+    if !imported.is_empty() {
+        outln!("imported the settings of: {}", imported.join(", "));
+    }
+    for n in &adopted.notes {
+        outln!("note: {n}");
+    }
+    for u in &adopted.unmanaged {
+        outln!("not managed: {u}");
+    }
+    if !adopted.originals.is_empty() {
+        outln!(
+            "kept the originals of {} file(s) (`nasguard status` lists them; `nasguard release` puts them back).",
+            adopted.originals.len()
+        );
+    }
+    outln!("Next: `nasguard audit`, then `nasguard apply --dry-run` to see what nasguard would write.");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn service(cli: &Cli, a: &ServiceArgs) -> anyhow::Result<ExitCode> {

@@ -1,11 +1,13 @@
 //! Checks a candidate config before it replaces the live one: with the
-//! daemon's own checker where one exists (`testparm -s`, `sshd -t`), and
-//! with nasguard's own structural check for Ganesha and tgt, which accept
-//! garbage silently (an unknown Ganesha parameter is only logged; an unknown
-//! tgt directive is ignored).
+//! daemon's own checker where one exists (`testparm -s`, `sshd -t`,
+//! `exportfs` in a private namespace, `nft -c`), and with nasguard's own
+//! structural check for Ganesha, tgt and LIO, which accept garbage silently
+//! (an unknown Ganesha parameter is only logged; an unknown tgt directive is
+//! ignored; `targetctl restore` skips what it cannot create and exits 0).
 
 use crate::{DaemonError, Result, need};
 use nasguard_model::Service;
+use nasguard_render::FileKind;
 use std::path::Path;
 use std::process::Command;
 
@@ -13,22 +15,82 @@ fn rejected(service: Service, tool: &str, output: String) -> DaemonError {
     DaemonError::Rejected { service, tool: tool.into(), output: output.trim().to_string() }
 }
 
-/// Runs the checker for `service` over the candidate file `path`.
-pub fn check(service: Service, path: &Path) -> Result<()> {
-    match service {
-        Service::Smb => testparm(path),
-        Service::Ssh => sshd_t(path),
-        Service::Nfs => {
-            let text = read(path)?;
-            if path.extension().is_some_and(|e| e == "exports") || text.lines().any(|l| l.starts_with('"')) {
-                return Ok(());
-            }
-            ganesha_structure(&text).map_err(|m| rejected(service, "nasguard's ganesha.conf check", m))
+/// Runs the checker for a file of `kind` over the candidate file `path`.
+/// (Kernel exports are checked as a set, with [`exports`].)
+pub fn check(kind: FileKind, path: &Path) -> Result<()> {
+    match kind {
+        FileKind::SmbConf => testparm(path),
+        FileKind::SshdConfig => sshd_t(path),
+        FileKind::GaneshaConf => {
+            ganesha_structure(&read(path)?).map_err(|m| rejected(Service::Nfs, "nasguard's ganesha.conf check", m))
         }
-        Service::Iscsi => {
-            tgt_structure(&read(path)?).map_err(|m| rejected(service, "nasguard's targets.conf check", m))
+        FileKind::Exports => exports(path, None, &[]),
+        FileKind::Absorbed => Ok(()),
+        FileKind::TgtConf => {
+            tgt_structure(&read(path)?).map_err(|m| rejected(Service::Iscsi, "nasguard's targets.conf check", m))
         }
+        FileKind::LioConfig => crate::lio::check(&read(path)?),
+        FileKind::Firewall => nft_check(path),
+        FileKind::FirewallUnit => Ok(()),
     }
+}
+
+/// `exportfs -ra` over the candidate exports, in a mount and network
+/// namespace of its own: it reads `/etc/exports` (or `main`, the candidate
+/// that replaces it) and `/etc/exports.d/*.exports` with `ours` as
+/// `nasguard.exports`, and records what it exported in a private
+/// `/var/lib/nfs`, so the host's exports and files are untouched whatever
+/// the candidate holds. `skip`: other `exports.d` files nasguard absorbed
+/// (their stubs hold no exports). exportfs refuses bad lines (an unknown
+/// option, a path that does not exist) with exit 1.
+pub fn exports(ours: &Path, main: Option<&Path>, skip: &[String]) -> Result<()> {
+    const SCRIPT: &str = r#"set -eu
+mount --make-rprivate /
+mount -t tmpfs nasguard-check /var/lib/nfs
+mkdir /var/lib/nfs/d
+ours=$1 main=$2
+shift 2
+for f in /etc/exports.d/*.exports; do
+  b=$(basename "$f")
+  [ -f "$f" ] && [ "$b" != nasguard.exports ] || continue
+  for s in "$@"; do [ "$s" = "$b" ] && continue 2; done
+  cp "$f" /var/lib/nfs/d/
+done
+cp "$ours" /var/lib/nfs/d/nasguard.exports
+mkdir -p /etc/exports.d
+mount --bind /var/lib/nfs/d /etc/exports.d
+if [ -n "$main" ]; then mount --bind "$main" /etc/exports; fi
+exportfs -ra
+"#;
+    let exportfs = need(Service::Nfs, "exportfs")?;
+    let unshare = need(Service::Nfs, "unshare")?;
+    let mut cmd = Command::new(unshare);
+    cmd.args(["--mount", "--net", "--", "sh", "-c", SCRIPT, "nasguard-exports-check"]).arg(ours);
+    cmd.arg(main.map(|m| m.as_os_str().to_owned()).unwrap_or_default());
+    cmd.args(skip);
+    if let Some(dir) = exportfs.parent() {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut dirs = vec![dir.to_path_buf()];
+        dirs.extend(std::env::split_paths(&path));
+        cmd.env("PATH", std::env::join_paths(dirs).unwrap_or(path));
+    }
+    let (ok, text) = run(Service::Nfs, cmd)?;
+    if !ok {
+        return Err(rejected(Service::Nfs, "exportfs", text));
+    }
+    Ok(())
+}
+
+/// `nft -c -f`: the candidate table is parsed and checked against the
+/// kernel, nothing is loaded.
+fn nft_check(path: &Path) -> Result<()> {
+    let mut cmd = Command::new(need(Service::Iscsi, "nft")?);
+    cmd.arg("-c").arg("-f").arg(path);
+    let (ok, text) = run(Service::Iscsi, cmd)?;
+    if !ok {
+        return Err(rejected(Service::Iscsi, "nft -c", text));
+    }
+    Ok(())
 }
 
 fn read(path: &Path) -> Result<String> {
@@ -59,7 +121,70 @@ fn testparm(path: &Path) -> Result<()> {
         let shown = if bad.is_empty() { stderr.clone() } else { bad.join("\n") };
         return Err(rejected(Service::Smb, "testparm -s", shown));
     }
-    Ok(())
+    vfs_modules_installed(&read(path)?)
+}
+
+/// The VFS modules `text` names (`vfs objects = ...`).
+fn vfs_modules(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once('=') else { continue };
+        let key: Vec<&str> = key.split_whitespace().collect();
+        if key.len() == 2
+            && key[0].eq_ignore_ascii_case("vfs")
+            && matches!(key[1].to_lowercase().as_str(), "objects" | "object")
+        {
+            for m in value.split([' ', ',', '\t']).filter(|m| !m.is_empty()) {
+                if !out.iter().any(|o| o == m) {
+                    out.push(m.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// testparm accepts any VFS module name, and smbd only finds a missing one
+/// when a client connects ("vfs_init failed", the share answers
+/// NT_STATUS_BAD_NETWORK_NAME). Debian ships most modules (streams_xattr,
+/// fruit, catia, worm...) in samba-vfs-modules, which samba only recommends:
+/// each module must be built in (`smbd -b`) or under MODULESDIR/vfs.
+fn vfs_modules_installed(text: &str) -> Result<()> {
+    let wanted = vfs_modules(text);
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let mut cmd = Command::new(need(Service::Smb, "smbd")?);
+    cmd.arg("-b");
+    let (_, build) = run(Service::Smb, cmd)?;
+    let mut lines = build.lines();
+    let mut dir = std::path::PathBuf::from("/usr/lib/x86_64-linux-gnu/samba");
+    let mut builtin: Vec<String> = vec![];
+    while let Some(l) = lines.next() {
+        let t = l.trim();
+        if let Some(d) = t.strip_prefix("MODULESDIR:") {
+            dir = std::path::PathBuf::from(d.trim());
+        }
+        if t.starts_with("Builtin modules") {
+            builtin = lines.next().unwrap_or("").split_whitespace().map(String::from).collect();
+        }
+    }
+    let missing: Vec<String> = wanted
+        .into_iter()
+        .filter(|m| !builtin.contains(&format!("vfs_{m}")) && !dir.join("vfs").join(format!("{m}.so")).is_file())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(rejected(
+        Service::Smb,
+        "nasguard's VFS module check",
+        format!(
+            "VFS module(s) {} not installed under {} (smbd would refuse every share using them); on Debian: apt install samba-vfs-modules",
+            missing.join(", "),
+            dir.join("vfs").display()
+        ),
+    ))
 }
 
 fn sshd_t(path: &Path) -> Result<()> {
@@ -165,6 +290,14 @@ pub fn tgt_structure(text: &str) -> std::result::Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vfs_objects_are_read_from_every_section() {
+        let text =
+            "[a]\n\tvfs objects = catia fruit streams_xattr\n[b]\n   VFS Object = streams_xattr  worm\n path = /x\n";
+        assert_eq!(vfs_modules(text), ["catia", "fruit", "streams_xattr", "worm"]);
+        assert!(vfs_modules("[a]\n path = /vfs objects\n").is_empty());
+    }
 
     #[test]
     fn ganesha_structure_accepts_blocks_and_refuses_garbage() {

@@ -447,6 +447,10 @@ impl Supervisor for Direct {
             pid,
             address: self.layout.bind.to_string(),
             ports: self.ports(service),
+            backend: crate::systemd::backend_name(service, self.layout.backends).to_string(),
+            unit: None,
+            state: None,
+            enabled: None,
         })
     }
 }

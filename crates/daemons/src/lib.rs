@@ -9,6 +9,7 @@
 pub mod check;
 pub mod direct;
 pub mod files;
+pub mod lio;
 pub mod systemd;
 
 use nasguard_model::Service;
@@ -39,6 +40,18 @@ pub struct Status {
     pub pid: Option<u32>,
     pub address: String,
     pub ports: Vec<u16>,
+    /// The server behind the service: samba, openssh, kernel or ganesha
+    /// (NFS), lio or tgt (iSCSI).
+    pub backend: String,
+    /// The systemd unit (system deployment).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// systemd's state, e.g. `active (running)`, `failed (exit-code)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// Whether the unit starts at boot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
 }
 
 /// Start, stop and reload the four services.
@@ -52,6 +65,38 @@ pub trait Supervisor {
         self.stop(service)?;
         self.start(service)
     }
+    /// Every service's status, in `Service::ALL` order.
+    fn status_all(&self) -> Result<Vec<Status>> {
+        Service::ALL.iter().map(|s| self.status(*s)).collect()
+    }
+    /// Running and answering on its first port (within 10 s).
+    fn healthy(&self, service: Service) -> Result<()> {
+        let st = self.status(service)?;
+        let addr = st.address.parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+        let port_ok = st.ports.first().is_none_or(|p| wait_for_port(addr, *p, Duration::from_secs(10)));
+        if st.running && port_ok {
+            Ok(())
+        } else {
+            Err(DaemonError::Failed { service, message: "not running or not answering after reload".into() })
+        }
+    }
+}
+
+/// Whether something listens on TCP `port` (any address), from the
+/// kernel's socket tables (`/proc/net/tcp`, `tcp6`): kernel servers (nfsd,
+/// LIO) have no process to ask, and connecting would go through firewalls.
+pub fn listening(port: u16) -> bool {
+    let hex = format!(":{port:04X}");
+    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|f| {
+        std::fs::read_to_string(f).is_ok_and(|t| {
+            t.lines().skip(1).any(|l| {
+                let mut cols = l.split_whitespace();
+                let local = cols.nth(1).unwrap_or("");
+                let state = cols.nth(1).unwrap_or("");
+                local.ends_with(&hex) && state == "0A"
+            })
+        })
+    })
 }
 
 /// Finds a program on PATH, then in /usr/sbin and /usr/bin (root's PATH

@@ -35,6 +35,102 @@ impl std::fmt::Display for Mode {
     }
 }
 
+/// Which NFS server a deployment drives.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum NfsBackend {
+    /// The kernel's nfsd (`nfs-kernel-server`): `/etc/exports.d`, `exportfs`,
+    /// unit `nfs-server`. Hosts only.
+    Kernel,
+    /// NFS-Ganesha in user space (+ rpcbind): `ganesha.conf`.
+    Ganesha,
+}
+
+/// Which iSCSI target a deployment drives.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum IscsiBackend {
+    /// The kernel's target (LIO), through rtslib-fb's saved JSON config and
+    /// unit `rtslib-fb-targetctl`. Hosts only.
+    Lio,
+    /// tgt in user space (`tgtd`, `targets.conf`).
+    Tgt,
+}
+
+impl NfsBackend {
+    pub const ALL: [NfsBackend; 2] = [NfsBackend::Kernel, NfsBackend::Ganesha];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            NfsBackend::Kernel => "kernel",
+            NfsBackend::Ganesha => "ganesha",
+        }
+    }
+}
+
+impl IscsiBackend {
+    pub const ALL: [IscsiBackend; 2] = [IscsiBackend::Lio, IscsiBackend::Tgt];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            IscsiBackend::Lio => "lio",
+            IscsiBackend::Tgt => "tgt",
+        }
+    }
+}
+
+impl std::str::FromStr for NfsBackend {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        crate::by_name(&NfsBackend::ALL, NfsBackend::name, s)
+    }
+}
+
+impl std::str::FromStr for IscsiBackend {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        crate::by_name(&IscsiBackend::ALL, IscsiBackend::name, s)
+    }
+}
+
+impl std::fmt::Display for NfsBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::fmt::Display for IscsiBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The server behind each service that has a choice (SMB is Samba and SSH
+/// is OpenSSH everywhere).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Backends {
+    pub nfs: NfsBackend,
+    pub iscsi: IscsiBackend,
+}
+
+impl Backends {
+    /// What a sandbox can run: the user-space servers.
+    pub const SANDBOX: Backends = Backends { nfs: NfsBackend::Ganesha, iscsi: IscsiBackend::Tgt };
+    /// What a Debian NAS serves with: the kernel's servers.
+    pub const HOST: Backends = Backends { nfs: NfsBackend::Kernel, iscsi: IscsiBackend::Lio };
+
+    /// The default for a mode (`init` refines it with what is installed).
+    pub fn default_for(mode: Mode) -> Backends {
+        match mode {
+            Mode::Sandbox => Backends::SANDBOX,
+            Mode::System => Backends::HOST,
+        }
+    }
+}
+
 /// The sandbox port base when `init --sandbox` is given none.
 pub const DEFAULT_PORT_BASE: u16 = 20000;
 
@@ -49,6 +145,7 @@ pub struct Deployment {
     mode: Mode,
     bind: IpAddr,
     port_base: Option<u16>,
+    backends: Backends,
 }
 
 impl Deployment {
@@ -69,14 +166,45 @@ impl Deployment {
                     u16::MAX - MAX_PORT_OFFSET
                 ),
             )),
-            _ => Ok(Deployment { mode, bind, port_base }),
+            _ => Ok(Deployment { mode, bind, port_base, backends: Backends::default_for(mode) }),
         }
+    }
+
+    /// The same deployment with other backends: the kernel's servers only
+    /// on a host (a sandbox cannot run them: they are the host's, one each).
+    pub fn with_backends(self, backends: Backends) -> Result<Deployment, ValidationErrors> {
+        if self.mode == Mode::Sandbox {
+            if backends.nfs != NfsBackend::Ganesha {
+                return Err(ValidationErrors::single(
+                    "deployment",
+                    "nfs_backend",
+                    "a sandbox serves NFS with ganesha: the kernel's nfsd is the host's, one per machine",
+                ));
+            }
+            if backends.iscsi != IscsiBackend::Tgt {
+                return Err(ValidationErrors::single(
+                    "deployment",
+                    "iscsi_backend",
+                    "a sandbox serves iSCSI with tgt: LIO is the host kernel's, one per machine",
+                ));
+            }
+        }
+        Ok(Deployment { backends, ..self })
+    }
+
+    pub fn backends(&self) -> Backends {
+        self.backends
     }
 
     /// A sandbox on 127.0.0.1 (tests, benchmarks, tours).
     pub fn loopback_sandbox(port_base: Option<u16>) -> Deployment {
         let base = port_base.filter(|n| *n <= u16::MAX - MAX_PORT_OFFSET);
-        Deployment { mode: Mode::Sandbox, bind: IpAddr::from([127, 0, 0, 1]), port_base: base }
+        Deployment {
+            mode: Mode::Sandbox,
+            bind: IpAddr::from([127, 0, 0, 1]),
+            port_base: base,
+            backends: Backends::SANDBOX,
+        }
     }
 
     pub fn mode(&self) -> Mode {
@@ -108,6 +236,11 @@ struct Stored {
     mode: String,
     bind: String,
     port_base: Option<u16>,
+    /// Absent in stores made before backends were a choice: the mode's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nfs_backend: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    iscsi_backend: Option<String>,
 }
 
 impl TryFrom<Stored> for Deployment {
@@ -120,13 +253,27 @@ impl TryFrom<Stored> for Deployment {
             other => return Err(format!("unknown deployment mode {other:?} (sandbox or system)")),
         };
         let bind = s.bind.parse().map_err(|_| format!("deployment bind address {:?} is not an IP address", s.bind))?;
-        Deployment::new(mode, bind, s.port_base).map_err(|e| e.to_string())
+        let d = Deployment::new(mode, bind, s.port_base).map_err(|e| e.to_string())?;
+        let mut backends = d.backends;
+        if let Some(n) = &s.nfs_backend {
+            backends.nfs = n.parse().map_err(|e| format!("nfs_backend: {e}"))?;
+        }
+        if let Some(i) = &s.iscsi_backend {
+            backends.iscsi = i.parse().map_err(|e| format!("iscsi_backend: {e}"))?;
+        }
+        d.with_backends(backends).map_err(|e| e.to_string())
     }
 }
 
 impl From<Deployment> for Stored {
     fn from(d: Deployment) -> Stored {
-        Stored { mode: d.mode.name().into(), bind: d.bind.to_string(), port_base: d.port_base }
+        Stored {
+            mode: d.mode.name().into(),
+            bind: d.bind.to_string(),
+            port_base: d.port_base,
+            nfs_backend: Some(d.backends.nfs.name().into()),
+            iscsi_backend: Some(d.backends.iscsi.name().into()),
+        }
     }
 }
 
@@ -151,6 +298,31 @@ mod tests {
         }
         let back: Deployment = serde_json::from_str(&serde_json::to_string(&ok).unwrap()).unwrap();
         assert_eq!(back, ok);
+    }
+
+    #[test]
+    fn backends_default_by_mode_and_the_kernel_ones_are_for_hosts() {
+        let lo = "127.0.0.1".parse().unwrap();
+        let sys = Deployment::new(Mode::System, lo, None).unwrap();
+        assert_eq!(sys.backends(), Backends::HOST);
+        let sb = Deployment::new(Mode::Sandbox, lo, None).unwrap();
+        assert_eq!(sb.backends(), Backends::SANDBOX);
+        let e = sb.with_backends(Backends { nfs: NfsBackend::Kernel, iscsi: IscsiBackend::Tgt }).unwrap_err();
+        assert_eq!(e.0[0].field, "nfs_backend");
+        let e = sb.with_backends(Backends { nfs: NfsBackend::Ganesha, iscsi: IscsiBackend::Lio }).unwrap_err();
+        assert_eq!(e.0[0].field, "iscsi_backend");
+        let tgt = sys.with_backends(Backends { nfs: NfsBackend::Kernel, iscsi: IscsiBackend::Tgt }).unwrap();
+        let back: Deployment = serde_json::from_str(&serde_json::to_string(&tgt).unwrap()).unwrap();
+        assert_eq!(back.backends().iscsi, IscsiBackend::Tgt);
+        // A store written before backends were recorded: the mode's default.
+        let old: Deployment = serde_json::from_str(r#"{"mode":"system","bind":"127.0.0.1","port_base":null}"#).unwrap();
+        assert_eq!(old.backends(), Backends::HOST);
+        for bad in [
+            r#"{"mode":"system","bind":"127.0.0.1","port_base":null,"nfs_backend":"knfsd"}"#,
+            r#"{"mode":"sandbox","bind":"127.0.0.1","port_base":null,"iscsi_backend":"lio"}"#,
+        ] {
+            assert!(serde_json::from_str::<Deployment>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod error;
 pub mod fields;
 pub mod iscsi;
 pub mod iscsi_kind;
+pub mod iscsi_networks;
 pub mod keywords;
 pub mod nfs;
 pub mod object;

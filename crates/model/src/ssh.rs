@@ -26,8 +26,12 @@ pub struct SshService {
     pub tcpport: u16,
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub bindip: Vec<IpAddr>,
-    /// "Log in as Root with Password" (SSH-001). False renders `PermitRootLogin no`.
+    /// "Log in as Root with Password" (SSH-001). True renders `PermitRootLogin yes`.
     pub rootlogin: bool,
+    /// Root may log in with a key (not a password): `PermitRootLogin
+    /// prohibit-password`, Debian's default, kept when a host that relies on
+    /// it is adopted. Both false renders `PermitRootLogin no`.
+    pub root_key_login: bool,
     /// Password authentication for everyone (SSH-002).
     pub passwordauth: bool,
     /// Groups allowed to log in with a password while `passwordauth` is off.
@@ -59,6 +63,7 @@ impl Default for SshService {
             tcpport: 22,
             bindip: vec![],
             rootlogin: false,
+            root_key_login: false,
             passwordauth: false,
             password_login_groups: vec![],
             kerberosauth: false,
@@ -77,6 +82,17 @@ impl Default for SshService {
 }
 
 impl SshService {
+    /// The `PermitRootLogin` value these settings render.
+    pub fn permit_root_login(&self) -> &'static str {
+        if self.rootlogin {
+            "yes"
+        } else if self.root_key_login {
+            "prohibit-password"
+        } else {
+            "no"
+        }
+    }
+
     /// The ciphers sshd will offer: `ciphers` plus `weak_ciphers`.
     pub fn effective_ciphers(&self) -> Vec<String> {
         let mut out = self.ciphers.clone();

@@ -179,7 +179,7 @@ pub const SSHD_KEYWORDS: &[(&str, Keyword)] = &[
     ("permitemptypasswords", Allowed(YesNo)),
     ("permitlisten", Allowed(Destinations)),
     ("permitopen", Allowed(Destinations)),
-    ("permitrootlogin", Owned("the field rootlogin")),
+    ("permitrootlogin", Owned("the fields rootlogin and root_key_login")),
     ("permittty", Allowed(YesNo)),
     ("permittunnel", Allowed(OneOf(&["yes", "no", "point-to-point", "ethernet"]))),
     ("permituserenvironment", Allowed(YesNo)),

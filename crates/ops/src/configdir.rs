@@ -2,9 +2,10 @@
 //! with the daemons' semantics and mapped onto the model.
 
 use crate::{Changed, Nasguard, OpsError, Result};
+use nasguard_model::deployment::{Backends, IscsiBackend};
 use nasguard_model::{Config, Service};
 use nasguard_parse::import::{
-    Imported, SMB_RAW_JUDGED, import_exports, import_ganesha, import_smb, import_sshd, import_tgt,
+    Imported, SMB_RAW_JUDGED, import_exports, import_ganesha, import_lio, import_smb, import_sshd, import_tgt,
 };
 use nasguard_parse::{Files, Loc};
 use nasguard_policy::{Facts, Location, find_rule};
@@ -157,17 +158,26 @@ pub struct Scanned {
     pub services: Vec<Service>,
     /// The files read, as the daemon would name them (`/etc/...`).
     pub files: Vec<PathBuf>,
+    /// Files that hold exports or iSCSI targets (as `files` names them).
+    pub holding_settings: Vec<PathBuf>,
     pub diagnostics: Vec<String>,
 }
 
 /// Reads DIR as an `/etc`: samba/smb.conf, ssh/sshd_config, exports and
 /// exports.d/*.exports, ganesha/ganesha.conf, tgt/targets.conf and
-/// tgt/conf.d/*.conf.
+/// tgt/conf.d/*.conf, rtslib-fb-target/saveconfig.json (LIO).
 pub fn scan(etc: &Path) -> Result<Scanned> {
+    scan_for(etc, None)
+}
+
+/// [`scan`] for a deployment: its iSCSI backend's files decide (without
+/// one, LIO's saved configuration when it holds anything, else tgt's).
+pub fn scan_for(etc: &Path, backends: Option<Backends>) -> Result<Scanned> {
     let fs = FsFiles::new(etc).map_err(|source| OpsError::Io { path: etc.to_path_buf(), source })?;
     let mut imported = Imported::default();
     let mut services = vec![];
     let mut files = vec![];
+    let mut holding_settings: Vec<PathBuf> = vec![];
     let mut diagnostics = vec![];
     let show = |l: &Loc, m: &str| format!("{}:{}: {m}", l.file.display(), l.line);
     let smb = PathBuf::from("/etc/samba/smb.conf");
@@ -201,12 +211,36 @@ pub fn scan(etc: &Path) -> Result<Scanned> {
         services.push(Service::Nfs);
     }
     diagnostics.extend(exports.diags.iter().map(|d| show(&d.loc, &d.message)));
+    for e in &exports.exports {
+        if !holding_settings.contains(&e.loc.file) {
+            holding_settings.push(e.loc.file.clone());
+        }
+    }
     import_exports(&exports, &mut imported);
     if let Some(text) = ganesha_text {
         let (top, diags) = nasguard_parse::ganesha::parse(&text, &ganesha);
         diagnostics.extend(diags.iter().map(|d| show(&d.loc, &d.message)));
         import_ganesha(&top, &mut imported);
         files.push(ganesha);
+    }
+    let lio_file = PathBuf::from("/etc/rtslib-fb-target/saveconfig.json");
+    let lio = fs.read(&lio_file).ok().map(|text| nasguard_parse::lio::parse(&text, &lio_file));
+    let lio_has = lio.as_ref().is_some_and(|c| !c.targets.is_empty() || !c.storage_objects.is_empty());
+    let use_lio = match backends.map(|b| b.iscsi) {
+        Some(IscsiBackend::Lio) => true,
+        Some(IscsiBackend::Tgt) => false,
+        None => lio_has,
+    };
+    if use_lio {
+        if let Some(conf) = &lio {
+            files.push(lio_file.clone());
+            diagnostics.extend(conf.diags.iter().map(|d| show(&d.loc, &d.message)));
+            if lio_has {
+                services.push(Service::Iscsi);
+                import_lio(conf, &mut imported);
+            }
+        }
+        return finish(fs, Scanned { imported, services, files, holding_settings, diagnostics });
     }
     let mut tgt_files = vec![PathBuf::from("/etc/tgt/targets.conf")];
     tgt_files.extend(fs.glob(Path::new("/etc/tgt/conf.d/*.conf")));
@@ -223,14 +257,23 @@ pub fn scan(etc: &Path) -> Result<Scanned> {
     if !tgt.targets.is_empty() || !tgt.globals.is_empty() {
         services.push(Service::Iscsi);
         diagnostics.extend(tgt.diags.iter().map(|d| show(&d.loc, &d.message)));
+        for t in &tgt.targets {
+            if !holding_settings.contains(&t.loc.file) {
+                holding_settings.push(t.loc.file.clone());
+            }
+        }
         import_tgt(&tgt, &mut imported);
     }
+    finish(fs, Scanned { imported, services, files, holding_settings, diagnostics })
+}
+
+fn finish(fs: FsFiles, mut scanned: Scanned) -> Result<Scanned> {
     for refused in fs.refusals() {
-        if !diagnostics.iter().any(|d| d.contains(&refused)) {
-            diagnostics.push(refused);
+        if !scanned.diagnostics.iter().any(|d| d.contains(&refused)) {
+            scanned.diagnostics.push(refused);
         }
     }
-    Ok(Scanned { imported, services, files, diagnostics })
+    Ok(scanned)
 }
 
 /// Audits the files under `etc` with the same rules, each finding pointing
@@ -322,22 +365,46 @@ pub(crate) fn keep_importable(from: &mut Config, notes: &mut Vec<String>, src: &
 
 impl Nasguard {
     /// `import [--from DIR]`: replaces the model of every service whose
-    /// files are found. Settings the model cannot hold are listed.
+    /// files are found. Settings the model cannot hold are listed. From the
+    /// host's own /etc (system deployment), the files read become
+    /// nasguard's to overwrite and a service left alone at `init` is
+    /// managed again.
     pub fn import(&mut self, etc: &Path) -> Result<Changed<Vec<String>>> {
-        let scanned = scan(etc)?;
+        let deployment = self.store().deployment()?;
+        let own_etc =
+            !deployment.is_sandbox() && etc.canonicalize().ok() == self.host_root().join("etc").canonicalize().ok();
+        let scanned = scan_for(etc, own_etc.then(|| deployment.backends()))?;
         if scanned.services.is_empty() {
             return Err(OpsError::NotFound(format!(
-                "no smb.conf, sshd_config, exports, ganesha.conf or targets.conf under {}",
+                "no smb.conf, sshd_config, exports, ganesha.conf, targets.conf or LIO saveconfig.json under {}",
                 etc.display()
             )));
         }
+        let services = scanned.services.clone();
+        let revision_before = self.snapshot()?.revision;
+        let notes = self.import_scanned(&scanned, &services, &format!("import from {}", etc.display()))?;
+        if own_etc {
+            self.imported_from_host(&scanned, &services)?;
+        }
+        let revision = self.snapshot()?.revision.max(revision_before);
+        Ok(Changed { value: notes, revision, notes: vec![] })
+    }
+
+    /// Replaces the model of `services` with what `scanned` read; returns
+    /// what was read and what could not be imported.
+    pub(crate) fn import_scanned(
+        &mut self,
+        scanned: &Scanned,
+        services: &[Service],
+        summary: &str,
+    ) -> Result<Vec<String>> {
         let mut from: Config = scanned.imported.config.clone();
         let mut notes = scanned.imported.unmapped.clone();
         notes.extend(scanned.diagnostics.iter().cloned());
         keep_importable(&mut from, &mut notes, &ImportSources::CONFIG_DIR);
-        let services = scanned.services.clone();
+        let services = services.to_vec();
         let files: Vec<String> = scanned.files.iter().map(|f| f.display().to_string()).collect();
-        self.change(&format!("import from {}", etc.display()), move |cfg| {
+        let changed = self.change(summary, move |cfg| {
             for s in &services {
                 match s {
                     Service::Smb => {
@@ -355,6 +422,9 @@ impl Nasguard {
             let mut out = vec![format!("read {}", files.join(", "))];
             out.extend(notes);
             Ok(out)
-        })
+        })?;
+        let mut out = changed.value;
+        out.extend(changed.notes);
+        Ok(out)
     }
 }

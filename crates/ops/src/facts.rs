@@ -11,10 +11,10 @@ use std::path::Path;
 /// cannot be read, `groups` is `None` and rules needing it say so.
 pub fn read_facts(root: &Path) -> Facts {
     let Ok(group) = std::fs::read_to_string(root.join("etc/group")) else {
-        return Facts { groups: None, accounts: None };
+        return Facts { groups: None, accounts: None, iscsi_enforcement: None };
     };
     let passwd = std::fs::read_to_string(root.join("etc/passwd")).unwrap_or_default();
-    Facts { groups: Some(parse_groups(&group, &passwd)), accounts: Some(read_accounts(root)) }
+    Facts { groups: Some(parse_groups(&group, &passwd)), accounts: Some(read_accounts(root)), iscsi_enforcement: None }
 }
 
 /// The account database under `root`: passwd, group and login.defs.

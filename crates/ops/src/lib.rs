@@ -7,20 +7,28 @@
 //! transaction. Any error leaves the store untouched.
 
 mod accounts;
+mod adopt;
 mod apply;
 mod configdir;
+mod confirm;
 mod facts;
 mod host;
+pub mod hostfiles;
 mod iscsi;
 mod live;
+pub mod lockout;
 pub mod scan;
 mod truenas;
 mod users;
 pub mod web;
 
 pub use accounts::{MIN_PASSWORD_LEN, PasswordCheck, SESSION_SECONDS, TOKEN_PREFIX, random_token};
-pub use apply::{Applied, ApplyReport, FileChange, ServiceStatus, StatusReport, read_ids};
-pub use configdir::{FsFiles, Scanned, audit_config_dir, scan};
+pub use adopt::{Adopted, Released, detect_backends};
+pub use apply::{
+    Applied, ApplyOptions, ApplyReport, FileChange, HandEdit, HandEdits, ServiceStatus, StatusReport, read_ids,
+};
+pub use configdir::{FsFiles, Scanned, audit_config_dir, scan, scan_for};
+pub use confirm::Pending;
 pub use facts::{read_accounts, read_facts};
 pub use iscsi::{WizardInput, WizardResult, parse_size};
 pub use live::{Drift, LiveAudit};
@@ -52,6 +60,11 @@ pub enum OpsError {
     /// machine's state is what conflicts).
     #[error(transparent)]
     Daemon(#[from] DaemonError),
+    /// Host files were changed by hand since nasguard wrote them: apply
+    /// refuses (nothing changed), shows each diff and says how to proceed.
+    /// HTTP 409.
+    #[error("{0}")]
+    HandEdited(HandEdits),
     /// An apply failed at a daemon and was undone: the daemon's reason, and
     /// that the previous configuration runs again. HTTP 409.
     #[error("{0}\nThe previous configuration was restored and is running again; nothing was applied.")]
@@ -136,6 +149,13 @@ impl Nasguard {
 
     pub fn open(dir: &Path, actor: &str) -> Result<Nasguard> {
         Ok(Nasguard { store: Store::open(dir)?, actor: actor.into(), host: HostRoot::default() })
+    }
+
+    /// The same, reading and writing the host's files under `root` (tests;
+    /// `NASGUARD_SYSTEM_ROOT` does the same for the CLI).
+    pub fn with_host_root(mut self, root: &Path) -> Self {
+        self.host = HostRoot(root.to_path_buf());
+        self
     }
 
     pub fn host_root(&self) -> PathBuf {
@@ -296,7 +316,10 @@ impl Nasguard {
     }
 
     pub fn facts(&self) -> Facts {
-        read_facts(&self.host.0)
+        let mut facts = read_facts(&self.host.0);
+        // A host has nasguard's firewall for what the target cannot enforce.
+        facts.iscsi_enforcement = self.store.deployment().ok().map(|d| (d.backends().iscsi, !d.is_sandbox()));
+        facts
     }
 
     /// The audit of the stored model, waivers applied.

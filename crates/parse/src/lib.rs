@@ -9,6 +9,7 @@
 pub mod exports;
 pub mod ganesha;
 pub mod import;
+pub mod lio;
 pub mod smb;
 pub mod sshd;
 pub mod tgt;
@@ -18,7 +19,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Where a setting was written.
-#[derive(Serialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Serialize, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Loc {
     pub file: PathBuf,
     pub line: usize,

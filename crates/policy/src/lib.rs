@@ -33,6 +33,10 @@ pub struct Facts {
     /// Account and group ids, to tell privileged accounts (SMB-012). `None`
     /// when the account database was not read: rules then judge by name.
     pub accounts: Option<nasguard_model::accounts::Accounts>,
+    /// Who can enforce the iSCSI initiator groups' networks: the target
+    /// (LIO or tgt) and whether nasguard's firewall table is in place (a
+    /// host: yes). `None`: tgt without a firewall, the sandbox (ISCSI-007).
+    pub iscsi_enforcement: Option<(nasguard_model::deployment::IscsiBackend, bool)>,
 }
 
 /// Runs every rule's model check. Findings come in catalog order.

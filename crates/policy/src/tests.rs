@@ -176,7 +176,7 @@ fn smb_admin_group_members_are_compared_with_the_approved_list() {
     cfg.smb.admin_group = Some("smbadmins".into());
     let facts = Facts {
         groups: Some([("smbadmins".to_string(), vec!["alice".to_string(), "mallory".to_string()])].into()),
-        accounts: None,
+        ..Default::default()
     };
     cfg.site.approved_smb_admins = vec!["alice".into()];
     let f: Vec<Finding> = audit(&cfg, &facts).into_iter().filter(|f| f.rule == "SMB-006").collect();
@@ -260,6 +260,24 @@ fn root_squash_off_on_an_open_export_is_critical() {
         c.nfs_shares[0].allow_everyone = true;
         c.nfs_shares[0].maproot_user = Some("root".into());
     });
+}
+
+#[test]
+fn iscsi_007_follows_the_backend_and_the_firewall() {
+    use nasguard_model::deployment::IscsiBackend;
+    let cfg = base();
+    let fired = |e: Option<(IscsiBackend, bool)>| {
+        let facts = Facts { iscsi_enforcement: e, ..Default::default() };
+        audit(&cfg, &facts).into_iter().filter(|f| f.rule == "ISCSI-007").collect::<Vec<_>>()
+    };
+    // tgt alone (the sandbox): names and networks are either-or.
+    assert!(!fired(None).is_empty());
+    // LIO has no network list; without a firewall nothing enforces them ...
+    let lio = fired(Some((IscsiBackend::Lio, false)));
+    assert!(lio.iter().any(|f| f.message.contains("LIO has no per-network list")), "{lio:?}");
+    // ... with nasguard's table on a host, a lone target's networks are enforced.
+    assert!(fired(Some((IscsiBackend::Lio, true))).is_empty());
+    assert!(fired(Some((IscsiBackend::Tgt, true))).is_empty());
 }
 
 #[test]

@@ -36,7 +36,11 @@ impl ApiError {
             // A daemon or tool refused, or a step is missing: the request
             // was fine, the state of the machine is what conflicts.
             ApiError::Ops(
-                OpsError::Daemon(_) | OpsError::RolledBack(_) | OpsError::Tool { .. } | OpsError::Precondition(_),
+                OpsError::Daemon(_)
+                | OpsError::RolledBack(_)
+                | OpsError::HandEdited(_)
+                | OpsError::Tool { .. }
+                | OpsError::Precondition(_),
             ) => StatusCode::CONFLICT,
             ApiError::Ops(OpsError::Store(_) | OpsError::Io { .. } | OpsError::Internal(_)) | ApiError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -282,7 +282,7 @@ pub fn map(db: &Db) -> Result<Mapped> {
     m.notes.extend(warning);
     services(db, &mut m)?;
     let groups = accounts(db)?;
-    m.facts = Facts { groups: Some(groups.members), accounts: Some(groups.ids) };
+    m.facts = Facts { groups: Some(groups.members), accounts: Some(groups.ids), ..Facts::default() };
     smb(db, &mut m)?;
     ssh(db, &groups.users, &mut m)?;
     nfs(db, &mut m)?;

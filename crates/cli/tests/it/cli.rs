@@ -114,9 +114,14 @@ fn pasted_reference_lines_map_onto_owned_fields() {
     let o = s.run(&["config", "set", "smb", "smb_options=server signing = disabled"]);
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("server_signing"), "{}", o.stderr);
-    let o = s.run(&["config", "set", "ssh", "options=PermitRootLogin prohibit-password"]);
+    let o = s.run(&["config", "set", "ssh", "options=PermitRootLogin forced-commands-only"]);
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("rootlogin"), "{}", o.stderr);
+    // Debian's default (root with a key only) has a field of its own.
+    s.ok(&["config", "set", "ssh", "options=PermitRootLogin prohibit-password"]);
+    let ssh: Value = serde_json::from_str(&s.ok(&["--json", "config", "show", "ssh"])).unwrap();
+    assert_eq!((ssh["rootlogin"].as_bool(), ssh["root_key_login"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(ssh["options"], "");
 }
 
 #[test]

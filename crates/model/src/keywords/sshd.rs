@@ -12,7 +12,7 @@
 //! two agree). Normalise, render, import and the generated round-trip tests
 //! then cover it.
 
-use super::{Choice, Codec, How, Meaning, Number, Refusal, Row, Table, Words};
+use super::{Choice, Codec, How, Meaning, Number, Refusal, Row, Table, Words, meaning};
 use crate::ssh::SshService;
 use crate::ssh_algos;
 use Meaning::{Exact, Nearest};
@@ -58,13 +58,7 @@ pub static SSHD: Table<SshService> = Table {
     daemon: "sshd",
     rows: &[
         Row::new("tcpport", "Port", "22", &Number::<SshService> { get: |s| s.tcpport, set: |s, v| s.tcpport = v }),
-        Row::new(
-            "rootlogin",
-            "PermitRootLogin",
-            "without-password",
-            &Choice::<SshService, _> { get: |s| s.rootlogin, set: |s, v| s.rootlogin = v, words: PERMIT_ROOT_LOGIN },
-        )
-        .match_worst("true"),
+        Row::new("rootlogin", "PermitRootLogin", "without-password", &RootLogin).match_worst("true"),
         Row::new(
             "passwordauth",
             "PasswordAuthentication",
@@ -217,6 +211,61 @@ pub fn judged(keyword: &str) -> bool {
     SSHD.owns(keyword) || sshd_default(keyword).is_some()
 }
 
+/// `PermitRootLogin`: two fields, `rootlogin` (TrueNAS's "Log in as Root
+/// with Password": `yes`) and `root_key_login` (`prohibit-password`,
+/// Debian's default, kept when a host that relies on it is adopted); both
+/// false is `no`. `forced-commands-only` has no model value of its own.
+pub struct RootLogin;
+
+/// The three model values, as `(rootlogin, root_key_login)`.
+const ROOT_LOGIN_VALUES: [((bool, bool), &str); 3] =
+    [((true, false), "yes"), ((false, true), "prohibit-password"), ((false, false), "no")];
+
+impl Codec<SshService> for RootLogin {
+    fn render(&self, svc: &SshService) -> String {
+        svc.permit_root_login().to_string()
+    }
+
+    fn shown(&self, svc: &SshService) -> String {
+        if !svc.rootlogin && svc.root_key_login {
+            "false root_key_login=true".into()
+        } else {
+            svc.rootlogin.to_string()
+        }
+    }
+
+    fn read(&self, svc: &mut SshService, spelling: &str, how: How<'_>) -> Result<Option<&'static str>, Refusal> {
+        let (value, why) = match meaning(PERMIT_ROOT_LOGIN, spelling) {
+            Some(Meaning::Exact(v)) => (v, None),
+            Some(Meaning::Nearest(v, why)) => (v, Some(why)),
+            Some(Meaning::Refused(why)) => return Err(Refusal::Daemon(why)),
+            None => return Err(Refusal::Unknown),
+        };
+        let key = matches!(spelling.trim().to_ascii_lowercase().as_str(), "prohibit-password" | "without-password");
+        match (why, how) {
+            (Some(why), How::Pasted) if !key => Err(Refusal::NoEquivalent(why)),
+            _ => {
+                svc.rootlogin = value;
+                svc.root_key_login = key;
+                Ok(why.filter(|_| !key))
+            }
+        }
+    }
+
+    fn expected(&self) -> String {
+        "true (yes) or false (no); with root_key_login=true, false is prohibit-password".into()
+    }
+
+    fn spellings(&self) -> Vec<&'static str> {
+        PERMIT_ROOT_LOGIN.iter().map(|(w, _)| *w).collect()
+    }
+
+    fn sample(&self, seed: u64) -> String {
+        let n = ROOT_LOGIN_VALUES.len() as u64;
+        ROOT_LOGIN_VALUES.get((seed % n) as usize).map(|(_, w)| (*w).to_string()).unwrap_or_default()
+    }
+}
+
 /// An algorithm list (`Ciphers`, `MACs`...), with OpenSSH's list syntax.
 pub struct Algorithms {
     pub get: fn(&SshService) -> &[String],
@@ -358,9 +407,15 @@ mod tests {
     #[test]
     fn pasted_nearest_values_are_refused_naming_the_field() {
         let mut svc = SshService::default();
-        let e = SSHD.paste(&mut svc, "permitrootlogin", "prohibit-password");
+        let e = SSHD.paste(&mut svc, "permitrootlogin", "forced-commands-only");
         let Some(Err(m)) = e else { panic!("{e:?}") };
         assert!(m.starts_with("rootlogin is true (yes) or false (no)"), "{m}");
+        // A key-only root login is a model value of its own.
+        let ok = SSHD.paste(&mut svc, "PermitRootLogin", "prohibit-password");
+        assert_eq!(ok, Some(Ok("rootlogin=false root_key_login=true".into())));
+        assert!(!svc.rootlogin && svc.root_key_login);
+        assert_eq!(SSHD.paste(&mut svc, "PermitRootLogin", "no"), Some(Ok("rootlogin=false".into())));
+        assert!(!svc.root_key_login);
         assert_eq!(SSHD.paste(&mut svc, "AllowTcpForwarding", "all"), Some(Ok("tcpfwd=true".into())));
         assert!(SSHD.paste(&mut svc, "GSSAPIAuthentication", "yes").is_none(), "kerberosauth refuses pasted lines");
         assert!(svc.tcpfwd && !svc.kerberosauth);

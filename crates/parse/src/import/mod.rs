@@ -6,6 +6,10 @@
 //! Samba 4.17's `testparm -sv`), because the audit judges what the daemon
 //! will do, not what the file spells out.
 
+mod lio;
+
+pub use lio::import_lio;
+
 use crate::{Loc, exports, ganesha, smb, sshd, tgt};
 use nasguard_model::iscsi::{
     Auth, AuthMethod, Extent, ExtentType, InitiatorGroup, Portal, PortalListen, Target, TargetExtent, TargetGroup,

@@ -15,7 +15,11 @@
 //! (`loadvm clean` takes under a second), with the guest's clock set to the
 //! host's (a snapshot resumes at the time it was taken).
 
+mod adopt;
+mod host;
 mod package;
+
+mod services;
 mod smoke;
 
 use crate::support::have;

@@ -1286,3 +1286,33 @@ fn include_globs_cannot_keep_an_audit_busy() {
     let out = reader.join().unwrap();
     assert!(out.contains("SSH-001"), "what was read is still judged: {out}");
 }
+
+// ---- review, second pass: spellings found after the fixes above -------------
+
+/// A prefix of zero admits every address whatever the address says, and
+/// the address may be written as `inet_aton` reads it (exports(5) and
+/// Samba both parse it with getaddrinfo(AI_NUMERICHOST)): `0.0/0`,
+/// `0x0/0`, `0/00`; Samba also reads a mask longer than two characters as
+/// an address (`0.0.0.0/0x0`, `10.0.0.0/0.0`). exports(5)'s `gss/krb5`
+/// client admits every host that speaks Kerberos. None was everyone.
+#[test]
+fn a_zero_mask_in_any_spelling_is_everyone() {
+    let s = Sandbox::new();
+    for host in ["0.0/0", "0x0/0", "1.2.3.4/0", "0.0.0.0/00", "::/00", "gss/krb5"] {
+        refused_cli(&s, &["share", "nfs", "add", "--path", "/srv/x", "--host", host], "hosts");
+    }
+    s.ok(&["share", "smb", "add", "data", "--path", "/srv/data"]);
+    for hosts in ["0.0.0.0/0x0", "10.0.0.0/0.0", "0/0.0.0.0"] {
+        refused_cli(&s, &["share", "smb", "set", "data", &format!("hostsallow={hosts}")], "hostsallow");
+    }
+    let etc = s.path("etc");
+    std::fs::create_dir_all(etc.join("samba")).unwrap();
+    std::fs::write(etc.join("exports"), "/srv/a 0.0/0(rw)\n/srv/b 0x0/0(rw)\n/srv/k gss/krb5(rw)\n").unwrap();
+    std::fs::write(etc.join("samba/smb.conf"), "[global]\n[data]\n  path = /srv/data\n  hosts allow = 10.0.0.0/0.0\n")
+        .unwrap();
+    let findings = config_dir_findings(&s, &etc);
+    for path in ["/srv/a", "/srv/b", "/srv/k"] {
+        assert!(has(&findings, "NFS-001", None, path), "{path}: {findings:#?}");
+    }
+    assert!(findings.iter().any(|f| f["rule"] == "SMB-014"), "{findings:#?}");
+}

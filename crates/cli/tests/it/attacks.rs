@@ -1316,3 +1316,29 @@ fn a_zero_mask_in_any_spelling_is_everyone() {
     }
     assert!(findings.iter().any(|f| f["rule"] == "SMB-014"), "{findings:#?}");
 }
+
+/// Guests act as the guest account. nasguard refuses a privileged one in
+/// its own store, but an audit of a hand-written smb.conf (`guest account
+/// = root`, or `toor`) or of a TrueNAS backup (`cifs_srv_guest`) with a
+/// guest share said nothing: every guest does file operations as root.
+#[test]
+fn a_guest_account_that_is_root_raises_smb_012() {
+    let s = Sandbox::new();
+    let etc = s.path("etc");
+    std::fs::create_dir_all(etc.join("samba")).unwrap();
+    std::fs::write(
+        etc.join("samba/smb.conf"),
+        "[global]\n  guest account = root\n[data]\n  path = /srv/data\n  guest ok = yes\n  invalid users = root\n",
+    )
+    .unwrap();
+    let findings = config_dir_findings(&s, &etc);
+    assert!(has(&findings, "SMB-012", Some("high"), "guest account"), "{findings:#?}");
+    use nasguard_truenas::fixture::{set, write_sqlite};
+    let mut db = truenas_backup("", "");
+    set(&mut db, "services_cifs", "cifs_srv_guest", "root".into());
+    set(&mut db, "sharing_cifs_share", "cifs_guestok", true.into());
+    let file = s.path("freenas-v1.db");
+    write_sqlite(&db, &file).unwrap();
+    let findings = truenas_findings(&file);
+    assert!(has(&findings, "SMB-012", Some("high"), "guest account"), "{findings:#?}");
+}

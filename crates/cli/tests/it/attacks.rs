@@ -1342,3 +1342,18 @@ fn a_guest_account_that_is_root_raises_smb_012() {
     let findings = truenas_findings(&file);
     assert!(has(&findings, "SMB-012", Some("high"), "guest account"), "{findings:#?}");
 }
+
+/// Samba reads `[globals]`, `[g lobal]` and `[global s]` as `[global]`
+/// (strwicmp ignores case and every space): a share nasguard created under
+/// such a name does not exist, and its lines (`guest ok`, `hosts allow`,
+/// auxiliary parameters) become every share's defaults. Only `global` was
+/// reserved, compared ignoring case alone.
+#[test]
+fn share_names_samba_reads_as_reserved_sections_are_refused() {
+    let s = Sandbox::new();
+    let (server, token) = served(&s, 18312);
+    for name in ["globals", "g lobal", "global s", "Home s", "print ers"] {
+        refused_cli(&s, &["share", "smb", "add", name, "--path", "/srv/x"], "name");
+        refused_api(&s, &server, &token, Method::POST, "/shares/smb", json!({"name": name, "path": "/srv/x"}), "name");
+    }
+}

@@ -63,6 +63,14 @@ pub fn pattern_is_everyone(entry: &str) -> Option<String> {
     if e.eq_ignore_ascii_case("ALL") || e.eq_ignore_ascii_case("FAIL") {
         return Some(format!("{e:?} admits every host"));
     }
+    if let Some(why) = zero_mask(e) {
+        return Some(why);
+    }
+    // exports(5): `gss/krb5` is every client that authenticates with
+    // Kerberos, whatever its address.
+    if e.starts_with("gss/") {
+        return Some(format!("{e:?} admits every host that uses that security flavour"));
+    }
     if e.contains(['*', '?', '[', ']']) && !narrow_pattern(e) {
         return Some(format!(
             "{e:?} is a pattern that matches every host (a wildcard is accepted only under a fixed domain such as *.example.com or after a fixed address prefix such as 10.1.*)"
@@ -72,6 +80,58 @@ pub fn pattern_is_everyone(entry: &str) -> Option<String> {
         return Some(format!("{e:?} is the unspecified address: exports and Samba read it as every host"));
     }
     None
+}
+
+/// An IPv4 address as `inet_aton` reads it (what getaddrinfo with
+/// AI_NUMERICHOST accepts, so what exports(5) and Samba accept): one to
+/// four parts, each decimal, `0x` hex or `0` octal, the last filling the
+/// bytes left (`0.0` is 0.0.0.0, `10.1` is 10.0.0.1).
+pub fn inet_aton(s: &str) -> Option<u32> {
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() > 4 {
+        return None;
+    }
+    let mut values = vec![];
+    for p in &parts {
+        let v = if let Some(hex) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
+            u32::from_str_radix(hex, 16).ok()?
+        } else if let Some(oct) = p.strip_prefix('0').filter(|o| !o.is_empty()) {
+            u32::from_str_radix(oct, 8).ok()?
+        } else if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
+            p.parse::<u32>().ok()?
+        } else {
+            return None;
+        };
+        values.push(v);
+    }
+    let (last, init) = values.split_last()?;
+    if init.iter().any(|v| *v > 255) {
+        return None;
+    }
+    let room = 8 * (4 - init.len() as u32);
+    if room < 32 && u64::from(*last) >= 1u64 << room {
+        return None;
+    }
+    let mut out = *last;
+    for (i, v) in init.iter().enumerate() {
+        out |= v << (24 - 8 * i as u32);
+    }
+    Some(out)
+}
+
+/// Why `ADDR/MASK` admits everyone, if its mask is zero however it is
+/// written: a prefix length of 0 (`/0`, `/00`), or a mask address that is
+/// all zeros (`/0.0.0.0`, `/0.0`, `/0x0` as Samba reads masks longer than
+/// two characters, `/::`). Whatever the address, nothing of it is compared.
+fn zero_mask(entry: &str) -> Option<String> {
+    let (addr, mask) = entry.rsplit_once('/')?;
+    if addr.is_empty() || mask.is_empty() {
+        return None;
+    }
+    let zero = (mask.bytes().all(|b| b.is_ascii_digit()) && mask.bytes().all(|b| b == b'0'))
+        || inet_aton(mask) == Some(0)
+        || mask.parse::<Ipv6Addr>().is_ok_and(|m| m.is_unspecified());
+    zero.then(|| format!("{entry:?} has a mask of zero: it admits every address"))
 }
 
 /// The wildcard shapes known to admit a narrow set of hosts; every other
@@ -221,6 +281,14 @@ mod tests {
             "*.5",
             "1*",
             "1.*.[a-z]*",
+            "0.0/0",
+            "0x0/0",
+            "0.0.0.0/00",
+            "::/00",
+            "0.0.0.0/0x0",
+            "10.0.0.0/0.0",
+            "0/0.0.0.0",
+            "gss/krb5",
         ] {
             assert!(admits_everyone(&[], &hosts(&[h])).is_some(), "{h:?}");
         }
@@ -238,6 +306,20 @@ mod tests {
         for narrow in ["10.1.*", "192.168.1.[0-9]*", "fd00:*", "nas[0-9].lan", "*.lan.example", "web-*.corp.example"] {
             assert!(admits_everyone(&[], &hosts(&[narrow])).is_none(), "{narrow}");
         }
+    }
+
+    #[test]
+    fn inet_aton_reads_every_form() {
+        assert_eq!(inet_aton("0.0"), Some(0));
+        assert_eq!(inet_aton("0x0"), Some(0));
+        assert_eq!(inet_aton("10.1"), Some(0x0a00_0001));
+        assert_eq!(inet_aton("012.0.0.1"), Some(0x0a00_0001));
+        assert_eq!(inet_aton("4294967295"), Some(u32::MAX));
+        assert_eq!(inet_aton("1.256"), Some(0x0100_0100));
+        assert_eq!(inet_aton("256.1"), None);
+        assert_eq!(inet_aton("1.2.3.4.5"), None);
+        assert_eq!(inet_aton("a.b"), None);
+        assert_eq!(inet_aton(""), None);
     }
 
     #[test]

@@ -285,8 +285,14 @@ pub fn share_name(name: &str) -> Result<(), String> {
     if name.trim() != name {
         return Err("may not start or end with a space".into());
     }
-    if RESERVED_SHARE_NAMES.contains(&name.to_lowercase().as_str()) {
-        return Err(format!("{name:?} is reserved (global, printers, homes, admin$, ipc$)"));
+    // As Samba compares section names with `strwicmp` (case and every space
+    // ignored; `globals` is `global` too): `[g lobal]` would be read as the
+    // global section, the share's lines becoming every share's defaults.
+    let compact = crate::smb_aux::compact_name(name);
+    if RESERVED_SHARE_NAMES.contains(&compact.as_str()) || compact == "globals" {
+        return Err(format!(
+            "{name:?} is reserved (global, globals, printers, homes, admin$, ipc$; Samba ignores case and spaces)"
+        ));
     }
     Ok(())
 }

@@ -24,11 +24,17 @@ use std::path::{Component, Path, PathBuf};
 /// the read (it is opened non-blocking and refused), a device cannot feed it
 /// forever, an include of `/proc/self/root/etc/shadow` is outside, and a
 /// hard link (a second name of any file on the filesystem) is refused.
+/// What was opened is checked (through `/proc/self/fd`), not only the path,
+/// so a directory swapped for a link while it is read leads nowhere; and
+/// globs list at most [`MAX_TOTAL_GLOB_ENTRIES`] entries in all.
 pub struct FsFiles {
     /// The directory, canonical: it stands for `/etc`.
     root: PathBuf,
     /// Bytes that may still be read in all.
     budget: Cell<u64>,
+    /// Directory entries globs may still list in all.
+    entries: Cell<usize>,
+    entries_spent: Cell<bool>,
     refused: RefCell<Vec<String>>,
 }
 
@@ -39,7 +45,13 @@ pub const MAX_TOTAL_BYTES: u64 = 32 << 20;
 
 impl FsFiles {
     pub fn new(etc: &Path) -> std::io::Result<FsFiles> {
-        Ok(FsFiles { root: etc.canonicalize()?, budget: Cell::new(MAX_TOTAL_BYTES), refused: RefCell::default() })
+        Ok(FsFiles {
+            root: etc.canonicalize()?,
+            budget: Cell::new(MAX_TOTAL_BYTES),
+            entries: Cell::new(MAX_TOTAL_GLOB_ENTRIES),
+            entries_spent: Cell::new(false),
+            refused: RefCell::default(),
+        })
     }
 
     /// Paths that were refused, each with why.
@@ -91,6 +103,10 @@ impl FsFiles {
             .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
             .open(&real)
             .map_err(|e| self.refuse(path, &e.to_string()))?;
+        // The path was checked, then opened: a directory of it swapped for
+        // a link in between would lead the open outside. What was opened is
+        // checked, not the path.
+        self.opened_inside(&file, path)?;
         let meta = file.metadata().map_err(|e| self.refuse(path, &e.to_string()))?;
         if !meta.is_file() {
             return Err(self.refuse(path, "not a regular file"));
@@ -118,6 +134,46 @@ impl FsFiles {
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
+    /// Whether an open file (or directory) is inside the directory, as the
+    /// kernel names it now (`/proc/self/fd`): whatever the path did while it
+    /// was opened. Refused when that cannot be told.
+    fn opened_inside(&self, file: &std::fs::File, path: &Path) -> std::result::Result<(), String> {
+        use std::os::fd::AsRawFd;
+        let fd = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+        match std::fs::read_link(&fd) {
+            Ok(real) if real.starts_with(&self.root) => Ok(()),
+            Ok(_) => Err(self.refuse(path, "it led outside the audited directory while it was opened")),
+            Err(e) => Err(self.refuse(path, &format!("cannot tell where it was opened (/proc/self/fd: {e})"))),
+        }
+    }
+
+    /// Lists a directory that resolved inside, confirming the directory
+    /// opened is still inside; at most the entries left in the budget.
+    fn list(&self, dir: &Path, real: &Path) -> Vec<String> {
+        let left = self.entries.get();
+        let Ok(handle) = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_DIRECTORY)
+            .open(real)
+        else {
+            return vec![];
+        };
+        if self.opened_inside(&handle, dir).is_err() {
+            return vec![];
+        }
+        use std::os::fd::AsRawFd;
+        let Ok(rd) = std::fs::read_dir(format!("/proc/self/fd/{}", handle.as_raw_fd())) else { return vec![] };
+        let mut seen = 0;
+        let names = rd
+            .take(MAX_GLOB_ENTRIES.min(left))
+            .inspect(|_| seen += 1)
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().to_str().map(String::from))
+            .collect();
+        self.entries.set(left.saturating_sub(seen));
+        names
+    }
+
     fn exists(&self, path: &Path) -> bool {
         matches!(self.resolve(path), Ok(Some(_)))
     }
@@ -132,17 +188,25 @@ impl Files for FsFiles {
         let (Some(dir), Some(pat)) = (pattern.parent(), pattern.file_name().and_then(|p| p.to_str())) else {
             return vec![];
         };
+        if self.entries.get() == 0 {
+            // Named once: the budget is for all globs together.
+            if !self.entries_spent.replace(true) {
+                self.refuse(
+                    dir,
+                    &format!(
+                        "more than {MAX_TOTAL_GLOB_ENTRIES} directory entries listed by includes in all; no more globs expanded"
+                    ),
+                );
+            }
+            return vec![];
+        }
         let Ok(Some(real)) = self.resolve(dir) else { return vec![] };
-        let mut out: Vec<PathBuf> = std::fs::read_dir(real)
-            .map(|rd| {
-                rd.filter_map(|e| e.ok())
-                    .take(MAX_GLOB_ENTRIES)
-                    .filter_map(|e| e.file_name().to_str().map(String::from))
-                    .filter(|n| nasguard_parse::glob_match(pat, n))
-                    .map(|n| dir.join(n))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut out: Vec<PathBuf> = self
+            .list(dir, &real)
+            .into_iter()
+            .filter(|n| nasguard_parse::glob_match(pat, n))
+            .map(|n| dir.join(n))
+            .collect();
         out.sort();
         out
     }
@@ -150,6 +214,8 @@ impl Files for FsFiles {
 
 /// The most directory entries a glob looks at.
 const MAX_GLOB_ENTRIES: usize = 4096;
+/// The most directory entries all globs of one directory look at together.
+pub const MAX_TOTAL_GLOB_ENTRIES: usize = 16384;
 
 /// What was read from a config directory.
 pub struct Scanned {
@@ -179,7 +245,13 @@ pub fn scan_for(etc: &Path, backends: Option<Backends>) -> Result<Scanned> {
     let mut files = vec![];
     let mut holding_settings: Vec<PathBuf> = vec![];
     let mut diagnostics = vec![];
-    let show = |l: &Loc, m: &str| format!("{}:{}: {m}", l.file.display(), l.line);
+    // The messages shown, so a refusal is named once (a set: there can be
+    // thousands).
+    let shown: RefCell<std::collections::HashSet<String>> = RefCell::default();
+    let show = |l: &Loc, m: &str| {
+        shown.borrow_mut().insert(m.to_string());
+        format!("{}:{}: {m}", l.file.display(), l.line)
+    };
     let smb = PathBuf::from("/etc/samba/smb.conf");
     if fs.exists(&smb) {
         let conf = nasguard_parse::smb::parse(&smb, &fs);
@@ -240,7 +312,7 @@ pub fn scan_for(etc: &Path, backends: Option<Backends>) -> Result<Scanned> {
                 import_lio(conf, &mut imported);
             }
         }
-        return finish(fs, Scanned { imported, services, files, holding_settings, diagnostics });
+        return finish(fs, Scanned { imported, services, files, holding_settings, diagnostics }, shown.into_inner());
     }
     let mut tgt_files = vec![PathBuf::from("/etc/tgt/targets.conf")];
     tgt_files.extend(fs.glob(Path::new("/etc/tgt/conf.d/*.conf")));
@@ -264,12 +336,13 @@ pub fn scan_for(etc: &Path, backends: Option<Backends>) -> Result<Scanned> {
         }
         import_tgt(&tgt, &mut imported);
     }
-    finish(fs, Scanned { imported, services, files, holding_settings, diagnostics })
+    finish(fs, Scanned { imported, services, files, holding_settings, diagnostics }, shown.into_inner())
 }
 
-fn finish(fs: FsFiles, mut scanned: Scanned) -> Result<Scanned> {
+/// Adds what the file reader refused, each once (`shown`: the messages shown already).
+fn finish(fs: FsFiles, mut scanned: Scanned, mut shown: std::collections::HashSet<String>) -> Result<Scanned> {
     for refused in fs.refusals() {
-        if !scanned.diagnostics.iter().any(|d| d.contains(&refused)) {
+        if shown.insert(refused.clone()) {
             scanned.diagnostics.push(refused);
         }
     }

@@ -100,14 +100,32 @@ pub(crate) const MAX_INCLUDE_DEPTH: usize = 16;
 /// made 2^16 reads).
 pub(crate) const MAX_FILES_READ: usize = 256;
 
+/// How many include patterns one parse follows in all (read or not): a
+/// file of a million `Include` lines must not keep the parser busy.
+pub(crate) const MAX_INCLUDES: usize = 4096;
+
 /// The include path being read, and how many files were read in all.
 #[derive(Default)]
 pub(crate) struct IncludeGuard {
     stack: Vec<PathBuf>,
     reads: usize,
+    includes: usize,
 }
 
 impl IncludeGuard {
+    /// Counts one include pattern. `Err` when the budget is spent: with a
+    /// message the first time only (one diagnostic, not one per line).
+    pub(crate) fn include(&mut self) -> Result<(), Option<String>> {
+        self.includes += 1;
+        match self.includes.cmp(&(MAX_INCLUDES + 1)) {
+            std::cmp::Ordering::Less => Ok(()),
+            std::cmp::Ordering::Equal => {
+                Err(Some(format!("more than {MAX_INCLUDES} includes; the rest are not followed")))
+            }
+            std::cmp::Ordering::Greater => Err(None),
+        }
+    }
+
     /// Why `path` may not be read now, if it may not.
     pub(crate) fn refuse(&self, path: &Path) -> Option<String> {
         if self.stack.len() >= MAX_INCLUDE_DEPTH {

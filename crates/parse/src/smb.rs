@@ -140,6 +140,14 @@ fn handle(
             conf.diags.push(Diag { loc, message: format!("include with substitutions not followed: {value}") });
             return;
         }
+        match guard.include() {
+            Ok(()) => {}
+            Err(Some(why)) => {
+                conf.diags.push(Diag { loc, message: why });
+                return;
+            }
+            Err(None) => return,
+        }
         let target = path.parent().unwrap_or(Path::new("/")).join(&value);
         match guard.refuse(&target) {
             Some(why) => conf.diags.push(Diag { loc, message: why }),

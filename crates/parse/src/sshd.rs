@@ -101,6 +101,14 @@ fn read(path: &Path, files: &dyn Files, conf: &mut SshdConf, guard: &mut Include
         match kw.as_str() {
             "include" => {
                 for pattern in args {
+                    match guard.include() {
+                        Ok(()) => {}
+                        Err(Some(why)) => {
+                            conf.diags.push(Diag { loc: loc.clone(), message: why });
+                            continue;
+                        }
+                        Err(None) => continue,
+                    }
                     let p = Path::new("/etc/ssh").join(pattern);
                     let matches = if pattern.contains(['*', '?']) { files.glob(&p) } else { vec![p] };
                     for m in matches {

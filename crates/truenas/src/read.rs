@@ -6,7 +6,11 @@
 //! (no journal, no WAL, no lock file); a tar member is read into memory and
 //! deserialised read-only. Either way: defensive mode, untrusted schema
 //! (`trusted_schema=OFF`), triggers and views refused, a cap on the length
-//! of any value, and a progress handler that stops a query past a deadline.
+//! of any value and on what all values read add up to (a database can hold
+//! values computed when read, far larger than the file), and a progress
+//! handler that stops a query past a deadline. The file is opened
+//! non-blocking and read only if it is a regular file (a FIFO is refused at
+//! once), and SQLite reads that same open file.
 //! A tar is read sequentially with caps on member count and size, and any
 //! `..`, absolute name, link or special file refuses the whole archive.
 
@@ -26,6 +30,14 @@ pub const MAX_DB_BYTES: u64 = 256 * 1024 * 1024;
 pub const MAX_VALUE_BYTES: i32 = 1024 * 1024;
 /// Rows read from one table.
 pub const MAX_ROWS: usize = 1_000_000;
+/// What all values read may add up to (each counted with a fixed overhead
+/// per value and row): a database can hold rows whose values are not stored
+/// but computed when read (`ALTER TABLE ... ADD COLUMN ... DEFAULT`), so
+/// the file's size bounds nothing.
+pub const MAX_READ_BYTES: u64 = 128 * 1024 * 1024;
+/// What one value (and one row) counts against [`MAX_READ_BYTES`] besides
+/// its bytes.
+const VALUE_OVERHEAD: u64 = 32;
 /// Members a tar may have before the reader gives up.
 pub const MAX_TAR_MEMBERS: usize = 64;
 /// How long all queries together may run.
@@ -67,11 +79,22 @@ pub fn open(path: &Path) -> Result<Backup, ReadError> {
     let shown = path.display().to_string();
     let refuse = |why: String| ReadError::Refused { path: shown.clone(), why };
     let io = |source| ReadError::Io { path: shown.clone(), source };
-    let mut f = std::fs::File::open(path).map_err(io)?;
+    // Non-blocking: opening a FIFO must not wait for a writer. Only a
+    // regular file is read, and everything after this reads that same file
+    // (through /proc/self/fd), not whatever the path names by then.
+    let mut f = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).map_err(io)?
+    };
     let meta = f.metadata().map_err(io)?;
     if !meta.is_file() {
         return Err(refuse("not a regular file".into()));
     }
+    let via_fd = {
+        use std::os::fd::AsRawFd;
+        std::path::PathBuf::from(format!("/proc/self/fd/{}", f.as_raw_fd()))
+    };
+    let same_file = if via_fd.exists() { via_fd.as_path() } else { path };
     let mut head = [0u8; 512];
     let n = read_up_to(&mut f, &mut head).map_err(io)?;
     let head = head.get(..n).unwrap_or_default();
@@ -79,14 +102,14 @@ pub fn open(path: &Path) -> Result<Backup, ReadError> {
         if meta.len() > MAX_DB_BYTES {
             return Err(refuse(format!("the database is larger than {} MiB", MAX_DB_BYTES >> 20)));
         }
-        drop(f);
-        let conn = open_file(path).map_err(|e| refuse(format!("cannot open it as SQLite: {e}")))?;
+        let conn = open_file(same_file).map_err(|e| refuse(format!("cannot open it as SQLite: {e}")))?;
         let db = read_db(&conn).map_err(refuse)?;
+        drop(f);
         return Ok(Backup { format: Format::Sqlite, db, secret: None, notes: vec![] });
     }
     if head.get(257..262) == Some(b"ustar") {
-        drop(f);
-        let f = std::fs::File::open(path).map_err(io)?;
+        use std::io::Seek;
+        f.seek(std::io::SeekFrom::Start(0)).map_err(io)?;
         return read_tar(f).map_err(refuse);
     }
     if head.starts_with(&[0x1f, 0x8b]) {
@@ -184,6 +207,7 @@ fn read_db(conn: &Connection) -> Result<Db, String> {
         present.push(n.map_err(|e| sql_err("reading the schema", e))?);
     }
     let mut db = Db::default();
+    let mut budget = MAX_READ_BYTES;
     if present.iter().any(|n| n == "alembic_version") {
         db.alembic = conn
             .query_row("SELECT version_num FROM alembic_version LIMIT 1", [], |r| r.get::<_, Option<String>>(0))
@@ -212,19 +236,35 @@ fn read_db(conn: &Connection) -> Result<Db, String> {
         let sql =
             format!("SELECT {} FROM {}", cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", "), quote(name));
         let mut table = Table { columns: cols.clone(), rows: vec![] };
+        let mut over_budget = false;
         let read = (|| -> rusqlite::Result<()> {
+            let stop = || {
+                rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_TOOBIG),
+                    Some("too much to read".into()),
+                )
+            };
             let mut stmt = conn.prepare(&sql)?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 if table.rows.len() >= MAX_ROWS {
-                    return Err(rusqlite::Error::SqliteFailure(
-                        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_TOOBIG),
-                        Some("too many rows".into()),
-                    ));
+                    return Err(stop());
                 }
                 let mut row = Vec::with_capacity(cols.len());
+                let mut cost = VALUE_OVERHEAD;
                 for i in 0..cols.len() {
-                    row.push(match r.get_ref(i)? {
+                    let v = r.get_ref(i)?;
+                    cost += VALUE_OVERHEAD
+                        + match v {
+                            rusqlite::types::ValueRef::Text(b) | rusqlite::types::ValueRef::Blob(b) => b.len() as u64,
+                            _ => 0,
+                        };
+                    // Charged before the value is copied.
+                    if cost > budget {
+                        over_budget = true;
+                        return Err(stop());
+                    }
+                    row.push(match v {
                         rusqlite::types::ValueRef::Null => Value::Null,
                         rusqlite::types::ValueRef::Integer(n) => Value::Int(n),
                         rusqlite::types::ValueRef::Real(f) => Value::Real(f),
@@ -232,10 +272,17 @@ fn read_db(conn: &Connection) -> Result<Db, String> {
                         rusqlite::types::ValueRef::Blob(b) => Value::Blob(b.to_vec()),
                     });
                 }
+                budget -= cost;
                 table.rows.push(row);
             }
             Ok(())
         })();
+        if over_budget {
+            return Err(format!(
+                "table {name}: the values read add up to more than {} MiB (a TrueNAS configuration database holds a few); refused",
+                MAX_READ_BYTES >> 20
+            ));
+        }
         if let Err(e) = read {
             let column = too_big_column(conn, name, &cols);
             let what = match column {

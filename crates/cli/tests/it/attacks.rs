@@ -1286,3 +1286,74 @@ fn include_globs_cannot_keep_an_audit_busy() {
     let out = reader.join().unwrap();
     assert!(out.contains("SSH-001"), "what was read is still judged: {out}");
 }
+
+// ---- review, second pass: spellings found after the fixes above -------------
+
+/// A prefix of zero admits every address whatever the address says, and
+/// the address may be written as `inet_aton` reads it (exports(5) and
+/// Samba both parse it with getaddrinfo(AI_NUMERICHOST)): `0.0/0`,
+/// `0x0/0`, `0/00`; Samba also reads a mask longer than two characters as
+/// an address (`0.0.0.0/0x0`, `10.0.0.0/0.0`). exports(5)'s `gss/krb5`
+/// client admits every host that speaks Kerberos. None was everyone.
+#[test]
+fn a_zero_mask_in_any_spelling_is_everyone() {
+    let s = Sandbox::new();
+    for host in ["0.0/0", "0x0/0", "1.2.3.4/0", "0.0.0.0/00", "::/00", "gss/krb5"] {
+        refused_cli(&s, &["share", "nfs", "add", "--path", "/srv/x", "--host", host], "hosts");
+    }
+    s.ok(&["share", "smb", "add", "data", "--path", "/srv/data"]);
+    for hosts in ["0.0.0.0/0x0", "10.0.0.0/0.0", "0/0.0.0.0"] {
+        refused_cli(&s, &["share", "smb", "set", "data", &format!("hostsallow={hosts}")], "hostsallow");
+    }
+    let etc = s.path("etc");
+    std::fs::create_dir_all(etc.join("samba")).unwrap();
+    std::fs::write(etc.join("exports"), "/srv/a 0.0/0(rw)\n/srv/b 0x0/0(rw)\n/srv/k gss/krb5(rw)\n").unwrap();
+    std::fs::write(etc.join("samba/smb.conf"), "[global]\n[data]\n  path = /srv/data\n  hosts allow = 10.0.0.0/0.0\n")
+        .unwrap();
+    let findings = config_dir_findings(&s, &etc);
+    for path in ["/srv/a", "/srv/b", "/srv/k"] {
+        assert!(has(&findings, "NFS-001", None, path), "{path}: {findings:#?}");
+    }
+    assert!(findings.iter().any(|f| f["rule"] == "SMB-014"), "{findings:#?}");
+}
+
+/// Guests act as the guest account. nasguard refuses a privileged one in
+/// its own store, but an audit of a hand-written smb.conf (`guest account
+/// = root`, or `toor`) or of a TrueNAS backup (`cifs_srv_guest`) with a
+/// guest share said nothing: every guest does file operations as root.
+#[test]
+fn a_guest_account_that_is_root_raises_smb_012() {
+    let s = Sandbox::new();
+    let etc = s.path("etc");
+    std::fs::create_dir_all(etc.join("samba")).unwrap();
+    std::fs::write(
+        etc.join("samba/smb.conf"),
+        "[global]\n  guest account = root\n[data]\n  path = /srv/data\n  guest ok = yes\n  invalid users = root\n",
+    )
+    .unwrap();
+    let findings = config_dir_findings(&s, &etc);
+    assert!(has(&findings, "SMB-012", Some("high"), "guest account"), "{findings:#?}");
+    use nasguard_truenas::fixture::{set, write_sqlite};
+    let mut db = truenas_backup("", "");
+    set(&mut db, "services_cifs", "cifs_srv_guest", "root".into());
+    set(&mut db, "sharing_cifs_share", "cifs_guestok", true.into());
+    let file = s.path("freenas-v1.db");
+    write_sqlite(&db, &file).unwrap();
+    let findings = truenas_findings(&file);
+    assert!(has(&findings, "SMB-012", Some("high"), "guest account"), "{findings:#?}");
+}
+
+/// Samba reads `[globals]`, `[g lobal]` and `[global s]` as `[global]`
+/// (strwicmp ignores case and every space): a share nasguard created under
+/// such a name does not exist, and its lines (`guest ok`, `hosts allow`,
+/// auxiliary parameters) become every share's defaults. Only `global` was
+/// reserved, compared ignoring case alone.
+#[test]
+fn share_names_samba_reads_as_reserved_sections_are_refused() {
+    let s = Sandbox::new();
+    let (server, token) = served(&s, 18312);
+    for name in ["globals", "g lobal", "global s", "Home s", "print ers"] {
+        refused_cli(&s, &["share", "smb", "add", name, "--path", "/srv/x"], "name");
+        refused_api(&s, &server, &token, Method::POST, "/shares/smb", json!({"name": name, "path": "/srv/x"}), "name");
+    }
+}

@@ -1,6 +1,7 @@
 //! SMB-012: no share makes its users act as root, and root is invalid on every share.
 
 use crate::rules::*;
+use nasguard_model::accounts::{is_root_group, is_root_user};
 use nasguard_model::{SmbAuxLine, parse_smb_aux, smb_identity_refusal};
 
 pub(crate) static RULE: Rule = Rule {
@@ -42,6 +43,12 @@ fn check(cfg: &Config, facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
                 raise(key, Severity::High, why);
             }
         }
+        // Guests act as the guest account.
+        if share.guestok
+            && let Some(why) = acts_as_privileged("guest account", &cfg.smb.guest, facts)
+        {
+            raise("guest account", Severity::High, format!("guests of the share: {why}"));
+        }
         if let Some(l) = effective("admin users").filter(|l| !l.value.trim().is_empty()) {
             raise(
                 "admin users",
@@ -60,13 +67,24 @@ fn check(cfg: &Config, facts: &Facts, info: &RuleInfo) -> Vec<Finding> {
 
 /// Why `key = value` makes a share act with a privileged account's rights.
 fn acts_as_privileged(key: &str, value: &str, facts: &Facts) -> Option<String> {
-    if let Some(why) = smb_identity_refusal(key, value) {
+    let name = value.trim_start_matches('+');
+    let root = if key == "force group" {
+        is_root_group(name, facts.accounts.as_ref())
+    } else {
+        is_root_user(name, facts.accounts.as_ref())
+    };
+    if root {
+        return Some(format!("{key} = {value} is root (id 0): every user of the share acts with root's rights"));
+    }
+    if key != "guest account"
+        && let Some(why) = smb_identity_refusal(key, value)
+    {
         return Some(why);
     }
     let accounts = facts.accounts.as_ref()?;
-    let name = value.trim_start_matches('+');
     let privileged =
         if key == "force group" { accounts.privileged_group(name) } else { accounts.privileged_user(name) };
+    // (`nobody` is unprivileged by design: see `accounts`.)
     (privileged == Some(true))
         .then(|| format!("{key} = {value} names a system account: every user of the share acts with its rights"))
 }

@@ -314,7 +314,7 @@ impl Nasguard {
             return Ok((report, vec![]));
         }
         if system && !opts.allow_lockout && todo.iter().any(|(f, _)| f.kind == FileKind::SshdConfig) {
-            let accounts = crate::lockout::read_accounts(&self.host_root());
+            let accounts = crate::lockout::read_accounts(&self.host_root(), &layout.authorized_keys_dir());
             if crate::lockout::ways_in(&cfg.ssh, &accounts).is_empty() {
                 return Err(OpsError::Precondition(format!(
                     "refused: with this sshd_config no account could log in over SSH: {}. Give an account a key \

@@ -19,7 +19,7 @@ pub struct Account {
     pub shell: bool,
     /// A usable password (shadow field not empty, `*` or `!`-locked).
     pub password: bool,
-    /// A key in `~/.ssh/authorized_keys` (the file nasguard's sshd_config names).
+    /// A key in `~/.ssh/authorized_keys` or nasguard's own key file (both named by nasguard's sshd_config).
     pub key: bool,
 }
 
@@ -122,9 +122,11 @@ pub fn why_nobody(ssh: &SshService, accounts: &[Account]) -> String {
     }
 }
 
-/// The host's accounts under `root`: passwd, shadow, group, and each
-/// home's `.ssh/authorized_keys`.
-pub fn read_accounts(root: &Path) -> Vec<Account> {
+/// The host's accounts under `root`: passwd, shadow, group, and the two
+/// key files nasguard's sshd_config names: each home's
+/// `.ssh/authorized_keys` and `KEYS_DIR/NAME`, where nasguard writes the
+/// keys it manages (`keys_dir`, a host path such as /etc/ssh/nasguard-keys).
+pub fn read_accounts(root: &Path, keys_dir: &Path) -> Vec<Account> {
     let read = |f: &str| std::fs::read_to_string(root.join(f)).unwrap_or_default();
     let (passwd, shadow, group) = (read("etc/passwd"), read("etc/shadow"), read("etc/group"));
     let fields = |l: &str| l.split(':').map(String::from).collect::<Vec<_>>();
@@ -149,11 +151,14 @@ pub fn read_accounts(root: &Path) -> Vec<Account> {
                 groups.push(gname.clone());
             }
         }
-        let keys = root.join(home.trim_start_matches('/')).join(".ssh/authorized_keys");
-        let key = std::fs::read_to_string(keys).is_ok_and(|t| {
-            t.lines().any(|l| {
-                let l = l.trim();
-                !l.is_empty() && !l.starts_with('#')
+        let theirs = root.join(home.trim_start_matches('/')).join(".ssh/authorized_keys");
+        let ours = root.join(keys_dir.strip_prefix("/").unwrap_or(keys_dir)).join(name);
+        let key = [theirs, ours].iter().any(|file| {
+            std::fs::read_to_string(file).is_ok_and(|t| {
+                t.lines().any(|l| {
+                    let l = l.trim();
+                    !l.is_empty() && !l.starts_with('#')
+                })
             })
         });
         out.push(Account { name: name.clone(), uid, groups, shell: shell_ok, password, key });
@@ -207,11 +212,16 @@ mod tests {
         std::fs::write(etc.join("group"), "root:x:0:\nalice:x:1000:\nsftp:x:1001:alice\n").unwrap();
         std::fs::create_dir_all(root.path().join("root/.ssh")).unwrap();
         std::fs::write(root.path().join("root/.ssh/authorized_keys"), "# none\nssh-ed25519 AAAA k\n").unwrap();
-        let a = read_accounts(root.path());
+        let keys_dir = Path::new("/etc/ssh/nasguard-keys");
+        let a = read_accounts(root.path(), keys_dir);
         assert_eq!(a.len(), 3);
         assert!(a[0].key && !a[0].password && a[0].shell);
         assert!(!a[1].shell);
         assert!(a[2].password && !a[2].key);
         assert_eq!(a[2].groups, ["alice", "sftp"]);
+        // A key nasguard manages counts as much as one in the home.
+        std::fs::create_dir_all(root.path().join("etc/ssh/nasguard-keys")).unwrap();
+        std::fs::write(root.path().join("etc/ssh/nasguard-keys/alice"), "ssh-ed25519 AAAA alice\n").unwrap();
+        assert!(read_accounts(root.path(), keys_dir)[2].key);
     }
 }

@@ -79,7 +79,20 @@ fn the_deb_installs_and_serves_https_with_the_fingerprint_status_shows() {
     );
     assert!(token.status.success(), "{}", String::from_utf8_lossy(&token.stderr));
     let auth = format!("Authorization: Bearer {}", String::from_utf8_lossy(&token.stdout).trim());
-    let (rc, out) = curl(&["-X", "POST", "-H", &auth, &format!("https://{host_port}/api/v1/apply")]);
+    // `init` adopted Debian's smb.conf (no signing): require it, through the API.
+    let body = r#"{"server_signing": "MANDATORY"}"#;
+    let url = format!("https://{host_port}/api/v1/config/smb");
+    let (rc, out) = curl(&["-X", "PUT", "-H", &auth, "-H", "Content-Type: application/json", "-d", body, &url]);
+    assert_eq!(rc, 0, "{out}");
+    assert!(out.contains("\"revision\""), "{out}");
+    // An apply on a host checks and reloads every service (slow under TCG).
+    let t = std::time::Instant::now();
+    let (rc, out) =
+        curl(&["--max-time", "300", "-X", "POST", "-H", &auth, &format!("https://{host_port}/api/v1/apply")]);
+    eprintln!("vm: apply through the API took {:.1} s", t.elapsed().as_secs_f64());
+    if rc != 0 {
+        eprintln!("{}", vm.ssh_ok("journalctl -u nasguard -o cat --no-pager | tail -30; systemctl status nfs-server smbd --no-pager | tail -20"));
+    }
     assert_eq!(rc, 0, "{out}");
     let applied: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
     assert_eq!(applied["dry_run"], false, "{out}");

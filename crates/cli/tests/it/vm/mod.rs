@@ -17,7 +17,7 @@
 
 mod adopt;
 mod host;
-
+mod safety;
 mod services;
 mod smoke;
 

@@ -55,7 +55,20 @@ pub fn check(text: &str) -> Result<()> {
     }
     for t in doc.get("targets").and_then(Value::as_array).cloned().unwrap_or_default() {
         let wwn = t.get("wwn").and_then(Value::as_str).unwrap_or("");
+        if !valid_wwn(wwn) {
+            problems.push(format!(
+                "target name {wwn:?} is not a name LIO takes (iqn.YYYY-MM.domain.tld:..., naa. or eui.)"
+            ));
+        }
         for tpg in t.get("tpgs").and_then(Value::as_array).cloned().unwrap_or_default() {
+            for acl in tpg.get("node_acls").and_then(Value::as_array).cloned().unwrap_or_default() {
+                let node = acl.get("node_wwn").and_then(Value::as_str).unwrap_or("");
+                if !valid_wwn(node) {
+                    problems.push(format!(
+                        "{wwn}: initiator name {node:?} is not a name LIO takes (iqn.YYYY-MM.domain.tld:..., naa. or eui.)"
+                    ));
+                }
+            }
             for lun in tpg.get("luns").and_then(Value::as_array).cloned().unwrap_or_default() {
                 let so = lun.get("storage_object").and_then(Value::as_str).unwrap_or("");
                 let known = so.strip_prefix("/backstores/").is_some_and(|rest| names.contains(rest));
@@ -66,6 +79,23 @@ pub fn check(text: &str) -> Result<()> {
         }
     }
     if problems.is_empty() { Ok(()) } else { Err(rejected(problems.join("\n"))) }
+}
+
+/// An iSCSI name as rtslib-fb accepts it (`rtslib/utils.py`, `is_valid_wwn`
+/// for iscsi): `iqn.` + a year-month + `.` + a naming authority with at least
+/// one more dot (`iqn\.\d{4}-[0-1][0-9]\..*\..*`), or `naa.`/`eui.` + 16 hex
+/// digits. Anything else makes `targetctl restore` skip the object (and
+/// exit 0), so nasguard refuses it before the swap.
+pub fn valid_wwn(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if let Some(hex) = lower.strip_prefix("naa.").or_else(|| lower.strip_prefix("eui.")) {
+        return hex.len() == 16 && hex.chars().all(|c| c.is_ascii_hexdigit());
+    }
+    let Some(rest) = lower.strip_prefix("iqn.") else { return false };
+    let b = rest.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let date = digits(0..4) && b.get(4) == Some(&b'-') && matches!(b.get(5), Some(b'0' | b'1')) && digits(6..7);
+    date && b.get(7) == Some(&b'.') && b.get(8..).is_some_and(|tail| tail.contains(&b'.'))
 }
 
 /// `targetctl restore FILE`: replaces the running configuration with the
@@ -108,12 +138,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn names_as_rtslib_takes_them() {
+        for good in [
+            "iqn.2026-01.test.nasguard:host",
+            "iqn.2003-01.org.linux-iscsi.x:sn.1",
+            "naa.5001405abcdef012",
+            "eui.0123456789ABCDEF",
+        ] {
+            assert!(valid_wwn(good), "{good}");
+        }
+        for bad in ["iqn.2026-01.t:h", "iqn.26-01.a.b", "iqn.2026-21.a.b", "iqn.2026-01", "naa.123", "host", ""] {
+            assert!(!valid_wwn(bad), "{bad}");
+        }
+    }
+
+    #[test]
     fn a_missing_directory_or_an_unknown_lun_is_refused() {
         let d = tempfile::tempdir().unwrap();
         let dev = d.path().join("disk.img");
         let ok = format!(
             r#"{{"storage_objects":[{{"plugin":"fileio","name":"nasguard-1","dev":"{}"}}],
-               "targets":[{{"wwn":"iqn.2026-01.x:y","tpgs":[{{"luns":[{{"index":0,"storage_object":"/backstores/fileio/nasguard-1"}}]}}]}}]}}"#,
+               "targets":[{{"wwn":"iqn.2026-01.x.y:z","tpgs":[{{"luns":[{{"index":0,"storage_object":"/backstores/fileio/nasguard-1"}}]}}]}}]}}"#,
             dev.display()
         );
         check(&ok).unwrap();
@@ -124,6 +169,9 @@ mod tests {
         let e = check(&unknown).unwrap_err().to_string();
         assert!(e.contains("not defined"), "{e}");
         assert!(check("{").is_err());
+        let short = ok.replace("\"luns\"", "\"node_acls\":[{\"node_wwn\":\"iqn.2026-01.t:h\"}],\"luns\"");
+        let e = check(&short).unwrap_err().to_string();
+        assert!(e.contains("iqn.2026-01.t:h"), "{e}");
         let block = r#"{"storage_objects":[{"plugin":"block","name":"b","dev":"/etc/hostname"}]}"#;
         assert!(check(block).unwrap_err().to_string().contains("not a block device"));
     }

@@ -97,6 +97,13 @@ under the state directory's replaced/)."
     }
 }
 
+/// The services an apply was putting to work when it stopped.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Interrupted {
+    services: Vec<Service>,
+    firewall: bool,
+}
+
 /// A file as it was before an apply changed it (what a rollback or an
 /// unconfirmed apply puts back).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -336,7 +343,10 @@ root_key_login=true`); `apply --allow-lockout` applies it anyway.",
                 }
             }
         }
-        if todo.is_empty() {
+        // An apply killed after its swap left new files whose daemons were
+        // never reloaded: this one reloads them, though no file changes now.
+        let interrupted = self.interrupted();
+        if todo.is_empty() && interrupted.is_none() {
             self.record_applied(revision)?;
             return Ok((report, vec![]));
         }
@@ -388,6 +398,17 @@ root_key_login=true`); `apply --allow-lockout` applies it anyway.",
                 bytes: current.clone(),
             })
             .collect();
+        let mut services: Vec<Service> = todo
+            .iter()
+            .filter(|(f, _)| !matches!(f.kind, FileKind::Firewall | FileKind::FirewallUnit))
+            .map(|(f, _)| f.service)
+            .chain(interrupted.iter().flat_map(|i| i.services.iter().copied()))
+            .collect();
+        services.sort();
+        services.dedup();
+        let firewall =
+            system && (before.iter().any(|b| b.firewall) || interrupted.as_ref().is_some_and(|i| i.firewall));
+        self.write_interrupted(&Interrupted { services: services.clone(), firewall })?;
         let batch: Vec<(&Path, &[u8], u32)> =
             todo.iter().map(|(f, _)| (f.path.as_path(), f.content.as_bytes(), f.mode)).collect();
         let (done, result) = files::write_batch(&batch, true);
@@ -398,26 +419,20 @@ root_key_login=true`); `apply --allow-lockout` applies it anyway.",
         if let Err(e) = result {
             rollback(&written);
             self.settle_before(&before)?;
+            self.clear_interrupted();
             return Err(daemon(e));
         }
         // 3. Put them to work: the firewall first (so a portal never opens
         // without its rules), then reload what runs, and check it is healthy.
         let sup = self.supervisor()?;
-        let firewall = system && before.iter().any(|b| b.firewall);
         let mut reloaded = vec![];
         let mut failure = None;
-        let unit_changed = todo.iter().any(|(f, _)| f.kind == FileKind::FirewallUnit);
+        let unit_changed = todo.iter().any(|(f, _)| f.kind == FileKind::FirewallUnit)
+            || interrupted.as_ref().is_some_and(|i| i.firewall);
         if firewall && let Err(e) = Systemd::new(layout.clone()).firewall(unit_changed) {
             failure = Some((e, None));
         }
         if failure.is_none() {
-            let mut services: Vec<Service> = todo
-                .iter()
-                .filter(|(f, _)| !matches!(f.kind, FileKind::Firewall | FileKind::FirewallUnit))
-                .map(|(f, _)| f.service)
-                .collect();
-            services.sort();
-            services.dedup();
             let running: Vec<Service> =
                 sup.status_all().map_err(daemon)?.into_iter().filter(|st| st.running).map(|st| st.service).collect();
             for s in services {
@@ -442,6 +457,7 @@ root_key_login=true`); `apply --allow-lockout` applies it anyway.",
                 let _ = sup.reload(*r).or_else(|_| sup.restart(*r));
             }
             self.settle_before(&before)?;
+            self.clear_interrupted();
             return Err(OpsError::RolledBack(e));
         }
         if system {
@@ -450,8 +466,28 @@ root_key_login=true`); `apply --allow-lockout` applies it anyway.",
             host.settle(&new)?;
         }
         self.record_applied(revision)?;
+        self.clear_interrupted();
         report.reloaded = reloaded;
         Ok((report, before))
+    }
+
+    fn interrupted_path(&self) -> PathBuf {
+        self.store().dir().join("apply-interrupted.json")
+    }
+
+    /// What an apply that did not finish (killed) had swapped in or was
+    /// swapping: written before the swap, removed when it ends.
+    fn interrupted(&self) -> Option<Interrupted> {
+        serde_json::from_slice(&std::fs::read(self.interrupted_path()).ok()?).ok()
+    }
+
+    fn write_interrupted(&self, i: &Interrupted) -> Result<()> {
+        let body = serde_json::to_vec(i).map_err(|e| OpsError::Internal(e.to_string()))?;
+        files::write_atomic(&self.interrupted_path(), &body, 0o600, true).map_err(daemon)
+    }
+
+    fn clear_interrupted(&self) {
+        let _ = std::fs::remove_file(self.interrupted_path());
     }
 
     /// After a failed apply: the files are as they were, and so is what

@@ -18,7 +18,7 @@
 mod adopt;
 mod host;
 mod package;
-
+mod safety;
 mod services;
 mod smoke;
 

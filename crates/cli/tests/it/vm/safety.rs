@@ -1,0 +1,255 @@
+//! Applying safely on a real host: a config a daemon refuses leaves the
+//! previous one running, a `kill -9` mid-apply leaves old-or-new files,
+//! `apply --confirm` restores the previous sshd config unless confirmed
+//! (even when the SSH client that started it is killed), and enabled
+//! services come back after a reboot with the applied config.
+
+use super::Vm;
+use super::host::{HOST_NET, STATE, out, root_key};
+use crate::support::wizard;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const MANAGED: [&str; 4] = [
+    "/etc/samba/smb.conf",
+    "/etc/ssh/sshd_config",
+    "/etc/exports.d/nasguard.exports",
+    "/etc/rtslib-fb-target/saveconfig.json",
+];
+
+fn hashes(vm: &Vm) -> Vec<String> {
+    MANAGED.iter().map(|f| vm.hash(f)).collect()
+}
+
+#[test]
+fn a_config_the_daemon_refuses_leaves_the_previous_one_running() {
+    let Some(vm) = Vm::get() else { return };
+    vm.ng_ok(&["init"]);
+    vm.ssh_ok("mkdir -p /srv/keep /srv/gone /srv/iscsi-gone");
+    vm.ng_ok(&["share", "nfs", "add", "--path", "/srv/keep", "--network", HOST_NET]);
+    vm.ng_ok(&["apply"]);
+    let good = hashes(&vm);
+
+    // Kernel NFS: a path that vanished before apply; exportfs refuses it.
+    vm.ng_ok(&["share", "nfs", "add", "--path", "/srv/gone", "--network", HOST_NET]);
+    vm.ssh_ok("rmdir /srv/gone");
+    let o = vm.ng(&["apply"]);
+    assert_ne!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(out(&o).contains("/srv/gone"), "the refusal names the export: {}", out(&o));
+    assert_eq!(hashes(&vm), good, "a refused apply changed a file");
+    let live = vm.ssh_ok("exportfs -v");
+    assert!(live.contains("/srv/keep") && !live.contains("/srv/gone"), "{live}");
+    vm.ng_ok(&["share", "nfs", "rm", "2"]);
+
+    // LIO: an extent whose directory vanished; nasguard's check refuses it
+    // (targetctl restore would skip it and exit 0).
+    vm.ng_ok(&wizard(
+        "gone",
+        "/srv/iscsi-gone/disk.img",
+        "8M",
+        &[
+            "--chap-user",
+            "initiator1",
+            "--chap-secret",
+            "ChapSecret12",
+            "--initiator",
+            "iqn.2026-01.test.nasguard:host",
+            "--network",
+            HOST_NET,
+        ],
+    ));
+    vm.ssh_ok("rm -rf /srv/iscsi-gone");
+    let o = vm.ng(&["apply"]);
+    assert_ne!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(hashes(&vm), good, "a refused apply changed a file");
+    assert!(!vm.ssh_ok("targetcli ls /iscsi 2>&1").contains(":gone"));
+    assert_eq!(vm.unit_state("rtslib-fb-targetctl"), "active");
+    assert_eq!(vm.unit_state("nfs-server"), "active");
+}
+
+#[test]
+fn kill_9_during_apply_leaves_old_or_new_files() {
+    let Some(vm) = Vm::get() else { return };
+    vm.ng_ok(&["init"]);
+    vm.ssh_ok("mkdir -p /srv/a /srv/iscsi");
+    super::services::install_samba_vfs_modules(&vm);
+    vm.ng_ok(&["apply"]);
+    // Killed at several points of its run (under emulation an apply takes
+    // seconds): each round changes every service's file first.
+    // "swap": the moment the apply records what it is about to put to
+    // work (right before it swaps the files in); "swap+1": a second later,
+    // while it reloads the daemons.
+    let mut partial = 0;
+    for (round, delay) in ["0.5", "2", "swap", "swap+1"].iter().enumerate() {
+        vm.ng_ok(&["share", "smb", "add", &format!("s{round}"), "--path", "/srv/a"]);
+        vm.ssh_ok(&format!("mkdir -p /srv/n{round}"));
+        vm.ng_ok(&["share", "nfs", "add", "--path", &format!("/srv/n{round}"), "--network", HOST_NET]);
+        vm.ng_ok(&["config", "set", "ssh", &format!("tcpfwd={}", round % 2 == 0)]);
+        vm.ng_ok(&wizard(
+            &format!("k{round}"),
+            &format!("/srv/iscsi/k{round}.img"),
+            "8M",
+            &[
+                "--portal",
+                &format!("127.0.0.1:{}", 3260 + round),
+                "--chap-user",
+                "initiator1",
+                "--chap-secret",
+                "ChapSecret12",
+                "--initiator",
+                "iqn.2026-01.test.nasguard:host",
+                "--network",
+                HOST_NET,
+            ],
+        ));
+        let old = hashes(&vm);
+        let wait = match *delay {
+            "swap" | "swap+1" => format!(
+                "for i in $(seq 6000); do [ -e {STATE}/apply-interrupted.json ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.01; done; {}",
+                if *delay == "swap+1" { "sleep 1" } else { "true" }
+            ),
+            secs => format!("sleep {secs}"),
+        };
+        let o = vm.ssh(&format!(
+            "NASGUARD_STATE_DIR={STATE} nasguard apply >/dev/null 2>&1 & pid=$!; {wait}; kill -9 $pid; wait $pid; echo killed"
+        ));
+        assert!(o.status.success(), "{}", out(&o));
+        let mid = hashes(&vm);
+        // Never a half-written file: each one is whole for its daemon.
+        vm.ssh_ok("testparm -s >/dev/null 2>&1 && sshd -t && python3 -c 'import json; json.load(open(\"/etc/rtslib-fb-target/saveconfig.json\"))'");
+        // nasguard knows whatever is there: the next apply finishes the job.
+        let o = vm.ng(&["apply"]);
+        assert!(o.status.success(), "after kill -9 at {delay}: {}", out(&o));
+        assert!(!out(&o).contains("changed by hand"), "{}", out(&o));
+        let new = hashes(&vm);
+        // ... and the daemons run it, even when the killed apply had already
+        // swapped every file in (nothing changes on disk then).
+        let fwd = if round % 2 == 0 { "yes" } else { "no" };
+        assert!(vm.ssh_ok("sshd -T").contains(&format!("allowtcpforwarding {fwd}")), "sshd after round {round}");
+        assert!(vm.ssh_ok("exportfs -v").contains(&format!("/srv/n{round}")), "exports after round {round}");
+        assert!(vm.ssh_ok("targetcli ls /iscsi 2>&1").contains(&format!(":k{round}")), "LIO after round {round}");
+        for (i, f) in MANAGED.iter().enumerate() {
+            assert!(mid[i] == old[i] || mid[i] == new[i], "{f} after kill -9 at {delay} s is neither old nor new");
+        }
+        let already = (0..MANAGED.len()).filter(|i| mid[*i] == new[*i] && old[*i] != new[*i]).count();
+        partial += already;
+        eprintln!("kill -9 at {delay}: {already} of {} files were already new", MANAGED.len());
+    }
+    assert!(partial > 0, "no kill landed after the swap: the test proved less than it says");
+    assert!(vm.ssh_ok("testparm -s 2>/dev/null").contains("[s3]"));
+}
+
+/// The guest's effective `allowtcpforwarding`.
+fn tcp_forwarding(vm: &Vm) -> String {
+    vm.ssh_ok("sshd -T | grep '^allowtcpforwarding'").trim().to_string()
+}
+
+/// Runs `nasguard apply --confirm 20` over an SSH session of the guest's
+/// own ssh.service from this host, then kills that ssh client.
+fn apply_confirm_and_kill_the_client(vm: &Vm) {
+    vm.ssh_ok("rm -f /root/confirm.out");
+    let port = vm.port(22).to_string();
+    let known = format!("UserKnownHostsFile={}", vm.run.join("known_hosts").display());
+    let mut child = Command::new("ssh")
+        .args(["-p", &port, "-i", root_key().to_str().unwrap(), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"])
+        .args(["-o", "StrictHostKeyChecking=yes", "-o", &known, "root@127.0.0.1"])
+        .arg(format!("NASGUARD_STATE_DIR={STATE} nasguard apply --confirm 20 > /root/confirm.out 2>&1; echo done >> /root/confirm.out; sleep 600"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !vm.ssh_ok("cat /root/confirm.out 2>/dev/null || true").contains("done") {
+        assert!(Instant::now() < deadline, "apply --confirm did not finish");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let o = vm.ssh_ok("cat /root/confirm.out");
+    assert!(o.contains("nasguard confirm"), "{o}");
+    // The session that applied dies (our child: killed by pid).
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn apply_confirm_restores_sshd_unless_confirmed_even_when_the_session_dies() {
+    let Some(vm) = Vm::get() else { return };
+    vm.ng_ok(&["init"]);
+    // Debian's sshd_config leaves forwarding on (adopted as it is): off first.
+    vm.ng_ok(&["config", "set", "ssh", "tcpfwd=false"]);
+    vm.ng_ok(&["apply"]);
+    let before = vm.hash("/etc/ssh/sshd_config");
+    assert_eq!(tcp_forwarding(&vm), "allowtcpforwarding no");
+
+    // Not confirmed: back to the previous config after ~20 s.
+    vm.ng_ok(&["config", "set", "ssh", "tcpfwd=true"]);
+    let t = Instant::now();
+    apply_confirm_and_kill_the_client(&vm);
+    assert_eq!(tcp_forwarding(&vm), "allowtcpforwarding yes", "the new config is live until the deadline");
+    let status = vm.status_json();
+    assert!(status["pending_confirmation"]["deadline"].is_string(), "{status}");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while vm.hash("/etc/ssh/sshd_config") != before {
+        assert!(Instant::now() < deadline, "not restored 90 s after the deadline");
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let took = t.elapsed();
+    assert!(took >= Duration::from_secs(15), "restored after {took:?}, before the deadline");
+    assert_eq!(tcp_forwarding(&vm), "allowtcpforwarding no");
+    assert_eq!(vm.unit_state("ssh"), "active");
+    eprintln!("restored {:.1} s after apply --confirm 20", took.as_secs_f64());
+    assert!(vm.status_json()["pending_confirmation"].is_null());
+
+    // Confirmed: it stays.
+    apply_confirm_and_kill_the_client(&vm);
+    let confirmed = vm.ng_ok(&["confirm"]);
+    assert!(confirmed.contains("confirmed"), "{confirmed}");
+    std::thread::sleep(Duration::from_secs(30));
+    assert_eq!(tcp_forwarding(&vm), "allowtcpforwarding yes");
+    let o = vm.ng(&["confirm"]);
+    assert_ne!(o.status.code(), Some(0), "nothing left to confirm: {}", out(&o));
+}
+
+#[test]
+fn enabled_services_come_back_after_a_reboot_with_the_applied_config() {
+    let Some(vm) = Vm::get() else { return };
+    vm.ng_ok(&["init"]);
+    vm.ssh_ok("mkdir -p /srv/r /srv/iscsi");
+    super::services::install_samba_vfs_modules(&vm);
+    vm.ng_ok(&["share", "smb", "add", "rebooted", "--path", "/srv/r"]);
+    vm.ng_ok(&wizard(
+        "boot",
+        "/srv/iscsi/boot.img",
+        "8M",
+        &[
+            "--chap-user",
+            "initiator1",
+            "--chap-secret",
+            "ChapSecret12",
+            "--initiator",
+            "iqn.2026-01.test.nasguard:host",
+            "--network",
+            HOST_NET,
+        ],
+    ));
+    vm.ng_ok(&["apply"]);
+    for s in ["smb", "ssh", "iscsi"] {
+        vm.ng_ok(&["service", "enable", s]);
+    }
+    vm.ng_ok(&["service", "disable", "nfs"]);
+    vm.ng_ok(&["service", "stop", "nfs"]);
+    vm.reboot();
+    for unit in ["smbd", "ssh", "rtslib-fb-targetctl", "nasguard-firewall"] {
+        assert_eq!(vm.unit_state(unit), "active", "{unit} after the reboot");
+    }
+    assert_ne!(vm.unit_state("nfs-server"), "active", "a disabled service stays down");
+    assert!(vm.ssh_ok("testparm -s 2>/dev/null").contains("[rebooted]"));
+    assert!(vm.ssh_ok("targetcli ls /iscsi 2>&1").contains(":boot"));
+    assert!(vm.ssh_ok("nft list table inet nasguard").contains("3260"));
+    let status = vm.status_json();
+    let by = |name: &str| status["services"].as_array().unwrap().iter().find(|s| s["service"] == name).unwrap().clone();
+    assert_eq!(by("smb")["running"], true);
+    assert_eq!(by("iscsi")["enabled"], true);
+    assert_eq!(by("nfs")["running"], false);
+    assert_eq!(by("nfs")["enabled"], false);
+}

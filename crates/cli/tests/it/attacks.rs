@@ -1357,3 +1357,30 @@ fn share_names_samba_reads_as_reserved_sections_are_refused() {
         refused_api(&s, &server, &token, Method::POST, "/shares/smb", json!({"name": name, "path": "/srv/x"}), "name");
     }
 }
+
+/// `copy = SERVICE` gives a share every parameter of an earlier one
+/// (testparm shows them): a disabled template with `force user = root`,
+/// copied into an available share, made it act as root while the audit
+/// saw a share with no force user at all.
+#[test]
+fn a_share_that_copies_one_acting_as_root_raises_smb_012() {
+    let s = Sandbox::new();
+    let etc = s.path("etc");
+    std::fs::create_dir_all(etc.join("samba")).unwrap();
+    let conf = "[global]\n[template]\n  path = /srv/t\n  available = no\n  force user = root\n  invalid users = root\n[data]\n  copy = Template\n  available = yes\n  path = /srv/data\n";
+    let smb_conf = etc.join("samba/smb.conf");
+    std::fs::write(&smb_conf, conf).unwrap();
+    if have(&["testparm"]) {
+        let (rc, out) = client("testparm", &["-s", smb_conf.to_str().unwrap()]);
+        assert_eq!(rc, 0, "{out}");
+        let data = out.split("[data]").nth(1).unwrap_or_default();
+        assert!(data.contains("force user = root"), "testparm: {out}");
+    }
+    let findings = config_dir_findings(&s, &etc);
+    assert!(
+        findings.iter().any(|f| f["rule"] == "SMB-012"
+            && f["message"].as_str().unwrap_or_default().contains("share data")
+            && f["message"].as_str().unwrap_or_default().contains("force user")),
+        "{findings:#?}"
+    );
+}

@@ -1384,3 +1384,34 @@ fn a_share_that_copies_one_acting_as_root_raises_smb_012() {
         "{findings:#?}"
     );
 }
+
+/// sshd confines a Match block to the file it is in: after `Include` of a
+/// file that opens `Match User nobody`, the main file's lines are global
+/// again (`sshd -T` prints `permitrootlogin yes` below). nasguard's parser
+/// kept filling the included file's Match block, so `PermitRootLogin yes`
+/// became a line for user nobody (where `no` came first) and SSH-001 was
+/// silent.
+#[test]
+fn a_match_block_ends_with_the_file_that_opened_it() {
+    let s = Sandbox::new();
+    let etc = s.path("etc");
+    std::fs::create_dir_all(etc.join("ssh/sshd_config.d")).unwrap();
+    std::fs::write(etc.join("ssh/sshd_config.d/x.conf"), "Match User nobody\n  PermitRootLogin no\n").unwrap();
+    let main = "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin yes\nPasswordAuthentication no\n";
+    std::fs::write(etc.join("ssh/sshd_config"), main).unwrap();
+    if have(&["sshd", "ssh-keygen"]) {
+        // What sshd makes of the same two files (the include made absolute).
+        let key = s.path("hostkey");
+        let (rc, out) = client("ssh-keygen", &["-q", "-t", "ed25519", "-N", "", "-f", key.to_str().unwrap()]);
+        assert_eq!(rc, 0, "{out}");
+        let real = s.path("real_sshd_config");
+        let included = etc.join("ssh/sshd_config.d/x.conf");
+        std::fs::write(&real, main.replace("/etc/ssh/sshd_config.d/*.conf", included.to_str().unwrap())).unwrap();
+        let (rc, out) =
+            client("sshd", &["-T", "-f", real.to_str().unwrap(), "-h", key.to_str().unwrap(), "-o", "UsePAM=no"]);
+        assert_eq!(rc, 0, "{out}");
+        assert!(out.contains("permitrootlogin yes"), "{out}");
+    }
+    let findings = config_dir_findings(&s, &etc);
+    assert!(findings.iter().any(|f| f["rule"] == "SSH-001"), "{findings:#?}");
+}

@@ -1415,3 +1415,26 @@ fn a_match_block_ends_with_the_file_that_opened_it() {
     let findings = config_dir_findings(&s, &etc);
     assert!(findings.iter().any(|f| f["rule"] == "SSH-001"), "{findings:#?}");
 }
+
+/// `[homes]` is every user's home share, and its parameters apply to each:
+/// `force user = root` there makes every user act as root in it (with
+/// `path = /`, on the whole filesystem). The importer skipped the section,
+/// so the audit judged nothing in it.
+#[test]
+fn the_homes_section_is_judged_like_any_share() {
+    let s = Sandbox::new();
+    let etc = s.path("etc");
+    std::fs::create_dir_all(etc.join("samba")).unwrap();
+    std::fs::write(
+        etc.join("samba/smb.conf"),
+        "[global]\n[homes]\n  path = /\n  force user = root\n  guest ok = yes\n  invalid users = root\n",
+    )
+    .unwrap();
+    let findings = config_dir_findings(&s, &etc);
+    assert!(has(&findings, "SMB-012", Some("high"), "force user"), "{findings:#?}");
+    assert!(findings.iter().any(|f| f["rule"] == "SMB-008"), "{findings:#?}");
+    // import still leaves it behind, named.
+    let o = s.run(&["import", "--from", etc.to_str().unwrap()]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("[homes]"), "{}", o.stdout);
+}

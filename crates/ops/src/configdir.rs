@@ -404,6 +404,8 @@ impl Nasguard {
             )));
         }
         let mut from: Config = scanned.imported.config.clone();
+        // [homes] was read for the audit; it is not modelled (noted above).
+        from.smb_shares.retain(|s| !s.name.eq_ignore_ascii_case("homes"));
         let mut notes = scanned.imported.unmapped.clone();
         notes.extend(scanned.diagnostics.iter().cloned());
         keep_importable(&mut from, &mut notes, &ImportSources::CONFIG_DIR);

@@ -268,11 +268,13 @@ pub fn import_smb(conf: &smb::SmbConf, into: &mut Imported) {
         if printable || sec.name.eq_ignore_ascii_case("print$") {
             continue;
         }
-        if sec.name.eq_ignore_ascii_case("homes") {
-            if let Some(l) = &sec.loc {
-                into.note(l, "[homes] (per-user home shares are not modelled; not imported)");
-            }
-            continue;
+        // [homes] is judged like any share (its `force user`, `guest ok`,
+        // `hosts allow` apply to every user's home share); `import` leaves
+        // it behind, named (per-user home shares are not modelled).
+        if sec.name.eq_ignore_ascii_case("homes")
+            && let Some(l) = &sec.loc
+        {
+            into.note(l, "[homes] (per-user home shares are not modelled; not imported)");
         }
         let mut share = SmbShare {
             id: into.config.smb_shares.len() as u32 + 1,

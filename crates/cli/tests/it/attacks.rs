@@ -1438,3 +1438,30 @@ fn the_homes_section_is_judged_like_any_share() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stdout.contains("[homes]"), "{}", o.stdout);
 }
+
+/// Ganesha takes each export permission from the CLIENT block, else the
+/// EXPORT, else EXPORT_DEFAULTS (its sample export.txt says so). The
+/// importer read Access_Type and Squash from the EXPORT block only: an
+/// EXPORT_DEFAULTS of `Access_Type = RW; Squash = No_Root_Squash` opened
+/// every export without a word, and a CLIENT block's `no_root_squash` or
+/// `all_squash` with `Anonymous_Uid = 0` mapped clients to root unseen.
+#[test]
+fn ganesha_permissions_from_defaults_and_client_blocks_are_judged() {
+    let s = Sandbox::new();
+    let etc = s.path("etc");
+    std::fs::create_dir_all(etc.join("ganesha")).unwrap();
+    std::fs::write(
+        etc.join("ganesha/ganesha.conf"),
+        "EXPORT_DEFAULTS { Access_Type = RW; Squash = No_Root_Squash; }\n\
+         EXPORT { Export_Id = 1; Path = /srv/a; Pseudo = /srv/a; }\n\
+         EXPORT { Export_Id = 2; Path = /srv/b; Pseudo = /srv/b; Squash = root_squash;\n\
+           CLIENT { Clients = 10.0.0.0/8; Squash = no_root_squash; } }\n\
+         EXPORT { Export_Id = 3; Path = /srv/c; Pseudo = /srv/c; Squash = root_squash;\n\
+           CLIENT { Clients = 10.0.0.0/8; Squash = all_squash; Anonymous_Uid = 0; } }\n",
+    )
+    .unwrap();
+    let findings = config_dir_findings(&s, &etc);
+    for (rule, path) in [("NFS-001", "/srv/a"), ("NFS-002", "/srv/a"), ("NFS-002", "/srv/b"), ("NFS-005", "/srv/c")] {
+        assert!(has(&findings, rule, None, path), "{rule} {path}: {findings:#?}");
+    }
+}

@@ -1464,4 +1464,13 @@ fn ganesha_permissions_from_defaults_and_client_blocks_are_judged() {
     for (rule, path) in [("NFS-001", "/srv/a"), ("NFS-002", "/srv/a"), ("NFS-002", "/srv/b"), ("NFS-005", "/srv/c")] {
         assert!(has(&findings, rule, None, path), "{rule} {path}: {findings:#?}");
     }
+    // PrivilegedPort defaults to false in Ganesha, and `no` is false too.
+    assert!(findings.iter().any(|f| f["rule"] == "NFS-003"), "{findings:#?}");
+    std::fs::write(
+        etc.join("ganesha/ganesha.conf"),
+        "EXPORT { Export_Id = 1; Path = /srv/a; Pseudo = /srv/a; Access_Type = RO; PrivilegedPort = no;\n\
+           CLIENT { Clients = 10.0.0.0/8; } }\n",
+    )
+    .unwrap();
+    assert!(config_dir_findings(&s, &etc).iter().any(|f| f["rule"] == "NFS-003"));
 }

@@ -1474,3 +1474,30 @@ fn ganesha_permissions_from_defaults_and_client_blocks_are_judged() {
     .unwrap();
     assert!(config_dir_findings(&s, &etc).iter().any(|f| f["rule"] == "NFS-003"));
 }
+
+/// Samba runs `root preexec`, `username map script`, `add user script`,
+/// `print command`... as root. nasguard refuses them as auxiliary lines,
+/// but a hand-written smb.conf or a TrueNAS backup's auxiliary parameters
+/// holding them raised nothing: the sshd counterpart (SSH-018) had no
+/// Samba sibling.
+#[test]
+fn samba_lines_that_run_programs_as_root_are_flagged() {
+    let s = Sandbox::new();
+    let etc = s.path("etc");
+    std::fs::create_dir_all(etc.join("samba")).unwrap();
+    std::fs::write(
+        etc.join("samba/smb.conf"),
+        "[global]\n  username map script = /usr/local/bin/map\n  addusers cript = /usr/local/bin/add %u\n\
+         [data]\n  path = /srv/data\n  invalid users = root\n  root preexec = /usr/bin/touch /tmp/nasguard-pwned\n  preexec close = yes\n",
+    )
+    .unwrap();
+    let findings = config_dir_findings(&s, &etc);
+    for key in ["username map script", "add user script", "root preexec"] {
+        assert!(has(&findings, "SMB-015", Some("high"), key), "{key}: {findings:#?}");
+    }
+    assert!(!has(&findings, "SMB-015", None, "preexec close"), "a yes/no is no program: {findings:#?}");
+    let db = truenas_backup("root preexec = /usr/bin/touch /tmp/nasguard-pwned", "");
+    let file = s.path("freenas-v1.db");
+    nasguard_truenas::fixture::write_sqlite(&db, &file).unwrap();
+    assert!(has(&truenas_findings(&file), "SMB-015", Some("high"), "root preexec"));
+}

@@ -1501,3 +1501,37 @@ fn samba_lines_that_run_programs_as_root_are_flagged() {
     nasguard_truenas::fixture::write_sqlite(&db, &file).unwrap();
     assert!(has(&truenas_findings(&file), "SMB-015", Some("high"), "root preexec"));
 }
+
+/// sshd expands `Include` with glob(3): wildcards in any component
+/// (`/etc/ssh/*.d/a.conf`), `[...]` ranges, and no leading-dot names for
+/// `*`. nasguard globbed the last component only, without ranges, and
+/// matched dot files: `PermitRootLogin yes` in such a file (`sshd -T`
+/// shows it) stayed unseen, and a hidden `.0.conf` nasguard read first
+/// could stand in for what sshd applies.
+#[test]
+fn include_globs_match_what_sshds_glob_matches() {
+    let s = Sandbox::new();
+    let etc = s.path("etc");
+    std::fs::create_dir_all(etc.join("ssh/evil.d")).unwrap();
+    std::fs::create_dir_all(etc.join("ssh/sshd_config.d")).unwrap();
+    std::fs::write(etc.join("ssh/evil.d/a.conf"), "PermitRootLogin yes\n").unwrap();
+    std::fs::write(etc.join("ssh/sshd_config.d/.0.conf"), "PasswordAuthentication no\n").unwrap();
+    std::fs::write(etc.join("ssh/sshd_config.d/b.conf"), "PasswordAuthentication yes\n").unwrap();
+    let main = "Include /etc/ssh/*.d/a.conf\nInclude /etc/ssh/sshd_config.d/*[a-z].conf\nPermitRootLogin no\nPasswordAuthentication no\n";
+    std::fs::write(etc.join("ssh/sshd_config"), main).unwrap();
+    if have(&["sshd", "ssh-keygen"]) {
+        let key = s.path("hostkey");
+        let (rc, out) = client("ssh-keygen", &["-q", "-t", "ed25519", "-N", "", "-f", key.to_str().unwrap()]);
+        assert_eq!(rc, 0, "{out}");
+        let real = s.path("real_sshd_config");
+        std::fs::write(&real, main.replace("/etc/", &format!("{}/", etc.display()))).unwrap();
+        let (rc, out) =
+            client("sshd", &["-T", "-f", real.to_str().unwrap(), "-h", key.to_str().unwrap(), "-o", "UsePAM=no"]);
+        assert_eq!(rc, 0, "{out}");
+        assert!(out.contains("permitrootlogin yes") && out.contains("passwordauthentication yes"), "{out}");
+    }
+    let findings = config_dir_findings(&s, &etc);
+    for rule in ["SSH-001", "SSH-002"] {
+        assert!(findings.iter().any(|f| f["rule"] == rule), "{rule}: {findings:#?}");
+    }
+}

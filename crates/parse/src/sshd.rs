@@ -113,7 +113,7 @@ fn read(path: &Path, files: &dyn Files, conf: &mut SshdConf, guard: &mut Include
                         Err(None) => continue,
                     }
                     let p = Path::new("/etc/ssh").join(pattern);
-                    let matches = if pattern.contains(['*', '?']) { files.glob(&p) } else { vec![p] };
+                    let matches = if crate::is_glob(pattern) { files.glob(&p) } else { vec![p] };
                     for m in matches {
                         match guard.refuse(&m) {
                             Some(why) => conf.diags.push(Diag { loc: loc.clone(), message: why }),

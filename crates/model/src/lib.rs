@@ -32,7 +32,7 @@ pub use smb_aux::{
     IDENTITY_PARAMETERS as SMB_IDENTITY_PARAMETERS, SmbAuxLine, canonical_name as smb_canonical_name,
     check_line as check_smb_aux_line, compact_name as smb_compact_name, identity_refusal as smb_identity_refusal,
     invalid_users as smb_invalid_users, is_global_section as smb_is_global_section, parse as parse_smb_aux,
-    retain_valid as retain_valid_smb_aux,
+    retain_valid as retain_valid_smb_aux, runs_a_command as smb_runs_a_command,
 };
 
 use serde::{Deserialize, Serialize};

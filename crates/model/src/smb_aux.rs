@@ -135,8 +135,9 @@ const BLOCKED: &[&str] = &[
 ];
 
 /// Parameters that run a program: an auxiliary line could turn the SMB
-/// service into a root shell, so they are refused outright.
-fn runs_a_command(key: &str) -> bool {
+/// service into a root shell, so they are refused outright (and rule
+/// SMB-015 reports them in configs nasguard imports or audits).
+pub fn runs_a_command(key: &str) -> bool {
     key.ends_with(" command")
         || key.ends_with(" script")
         || key.ends_with("exec")

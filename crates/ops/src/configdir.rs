@@ -184,31 +184,51 @@ impl Files for FsFiles {
         self.read_confined(path)
     }
 
+    /// glob(3) over the directory: each component with wildcards matched
+    /// against the entries of the directories found so far (within the
+    /// entry budget), existing paths only, in glob(3)'s order.
     fn glob(&self, pattern: &Path) -> Vec<PathBuf> {
-        let (Some(dir), Some(pat)) = (pattern.parent(), pattern.file_name().and_then(|p| p.to_str())) else {
-            return vec![];
-        };
-        if self.entries.get() == 0 {
-            // Named once: the budget is for all globs together.
-            if !self.entries_spent.replace(true) {
-                self.refuse(
-                    dir,
-                    &format!(
-                        "more than {MAX_TOTAL_GLOB_ENTRIES} directory entries listed by includes in all; no more globs expanded"
-                    ),
+        let mut found = vec![PathBuf::from("/")];
+        for part in pattern.components() {
+            let part = match part {
+                Component::Normal(p) => p.to_string_lossy().into_owned(),
+                Component::ParentDir => "..".to_string(),
+                Component::RootDir | Component::CurDir | Component::Prefix(_) => continue,
+            };
+            if !nasguard_parse::is_glob(&part) {
+                for f in &mut found {
+                    f.push(&part);
+                }
+                continue;
+            }
+            let mut next = vec![];
+            for dir in &found {
+                if self.entries.get() == 0 {
+                    // Named once: the budget is for all globs together.
+                    if !self.entries_spent.replace(true) {
+                        self.refuse(
+                            dir,
+                            &format!(
+                                "more than {MAX_TOTAL_GLOB_ENTRIES} directory entries listed by includes in all; no more globs expanded"
+                            ),
+                        );
+                    }
+                    break;
+                }
+                let Ok(Some(real)) = self.resolve(dir) else { continue };
+                next.extend(
+                    self.list(dir, &real)
+                        .into_iter()
+                        .filter(|n| nasguard_parse::glob_match(&part, n))
+                        .map(|n| dir.join(n)),
                 );
             }
-            return vec![];
+            next.truncate(MAX_GLOB_ENTRIES);
+            found = next;
         }
-        let Ok(Some(real)) = self.resolve(dir) else { return vec![] };
-        let mut out: Vec<PathBuf> = self
-            .list(dir, &real)
-            .into_iter()
-            .filter(|n| nasguard_parse::glob_match(pat, n))
-            .map(|n| dir.join(n))
-            .collect();
-        out.sort();
-        out
+        found.retain(|p| self.exists(p));
+        nasguard_parse::glob_sort(&mut found);
+        found
     }
 }
 
@@ -472,6 +492,8 @@ impl Nasguard {
         summary: &str,
     ) -> Result<Vec<String>> {
         let mut from: Config = scanned.imported.config.clone();
+        // [homes] was read for the audit; it is not modelled (noted above).
+        from.smb_shares.retain(|s| !s.name.eq_ignore_ascii_case("homes"));
         let mut notes = scanned.imported.unmapped.clone();
         notes.extend(scanned.diagnostics.iter().cloned());
         keep_importable(&mut from, &mut notes, &ImportSources::CONFIG_DIR);

@@ -4,7 +4,7 @@
 //! `include = FILE` read in place, and the last value of a key winning.
 
 use crate::{Diag, Files, IncludeGuard, Loc};
-use nasguard_model::{smb_canonical_name, smb_is_global_section};
+use nasguard_model::{smb_canonical_name, smb_compact_name, smb_is_global_section};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -155,6 +155,25 @@ fn handle(
         }
         return;
     }
+    // `copy = SERVICE`: the parameters of an earlier share, except those
+    // this share set already (Samba's copymap); later lines override them.
+    // A share copying one with `force user = root` acts as root too.
+    if key == "copy"
+        && let Some(i) = *current
+    {
+        let wanted = smb_compact_name(&value);
+        let source = conf.shares.iter().enumerate().find(|(j, s)| *j != i && smb_compact_name(&s.name) == wanted);
+        match source.map(|(_, s)| s.params.clone()) {
+            Some(params) => {
+                if let Some(dest) = conf.shares.get_mut(i) {
+                    for (k, p) in params {
+                        dest.params.entry(k).or_insert(p);
+                    }
+                }
+            }
+            None => conf.diags.push(Diag { loc: loc.clone(), message: format!("copy: no earlier share {value:?}") }),
+        }
+    }
     let section = match current {
         None => &mut conf.global,
         Some(i) => match conf.shares.get_mut(*i) {
@@ -195,6 +214,17 @@ mod tests {
             c.global("server signing").map(|p| p.loc.file.clone()),
             Some(PathBuf::from("/etc/samba/extra.conf"))
         );
+    }
+
+    #[test]
+    fn copy_takes_an_earlier_shares_parameters() {
+        let c = parse_text(
+            "[template]\n force user = root\n available = no\n comment = t\n[data]\n comment = mine\n copy = TEMPLATE\n available = yes\n",
+        );
+        let data = &c.shares[1];
+        assert_eq!(data.params["force user"].value, "root");
+        assert_eq!(data.params["available"].value, "yes");
+        assert_eq!(data.params["comment"].value, "mine", "set before copy: kept (Samba's copymap)");
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub fn tokens(line: &str) -> Result<Vec<String>, String> {
 
 pub fn parse(path: &Path, files: &dyn Files) -> SshdConf {
     let mut conf = SshdConf::default();
-    read(path, files, &mut conf, &mut IncludeGuard::default());
+    read(path, files, &mut conf, &mut IncludeGuard::default(), None);
     conf
 }
 
@@ -75,7 +75,10 @@ pub fn parse_text(text: &str) -> SshdConf {
     parse(&path, &files)
 }
 
-fn read(path: &Path, files: &dyn Files, conf: &mut SshdConf, guard: &mut IncludeGuard) {
+/// Reads one file. `block` is the Match block the file starts in (the one
+/// its Include line was in): a Match the file opens lasts to its end only,
+/// as sshd confines it, so the including file's later lines are not in it.
+fn read(path: &Path, files: &dyn Files, conf: &mut SshdConf, guard: &mut IncludeGuard, mut block: Option<usize>) {
     let text = match files.read(path) {
         Ok(text) => text,
         Err(why) => {
@@ -110,20 +113,23 @@ fn read(path: &Path, files: &dyn Files, conf: &mut SshdConf, guard: &mut Include
                         Err(None) => continue,
                     }
                     let p = Path::new("/etc/ssh").join(pattern);
-                    let matches = if pattern.contains(['*', '?']) { files.glob(&p) } else { vec![p] };
+                    let matches = if crate::is_glob(pattern) { files.glob(&p) } else { vec![p] };
                     for m in matches {
                         match guard.refuse(&m) {
                             Some(why) => conf.diags.push(Diag { loc: loc.clone(), message: why }),
-                            None => read(&m, files, conf, guard),
+                            None => read(&m, files, conf, guard, block),
                         }
                     }
                 }
             }
-            "match" => conf.matches.push(MatchBlock { criteria: value, loc, params: BTreeMap::new() }),
+            "match" => {
+                conf.matches.push(MatchBlock { criteria: value, loc, params: BTreeMap::new() });
+                block = Some(conf.matches.len() - 1);
+            }
             _ if value.is_empty() => conf.diags.push(Diag { loc, message: format!("{kw}: missing argument") }),
             _ => {
                 let param = Param { value, loc };
-                if let Some(block) = conf.matches.last_mut() {
+                if let Some(block) = block.and_then(|i| conf.matches.get_mut(i)) {
                     block.params.entry(kw).or_insert(param);
                 } else if ACCUMULATE.contains(&kw.as_str()) {
                     conf.repeated.entry(kw).or_default().push(param);
@@ -166,6 +172,22 @@ mod tests {
         let p = &c.global["passwordauthentication"];
         assert_eq!(p.value, "no");
         assert_eq!(p.loc.file, PathBuf::from("/etc/ssh/sshd_config.d/10-hard.conf"));
+    }
+
+    #[test]
+    fn a_match_block_ends_with_its_file() {
+        let mut f = crate::MemFiles::default();
+        f.0.insert("/etc/ssh/sshd_config".into(), "Include /etc/ssh/x.conf\nPermitRootLogin yes\n".into());
+        f.0.insert("/etc/ssh/x.conf".into(), "Match User nobody\n  PermitRootLogin no\n".into());
+        let c = parse(Path::new("/etc/ssh/sshd_config"), &f);
+        assert_eq!(c.global["permitrootlogin"].value, "yes");
+        assert_eq!(c.matches[0].params["permitrootlogin"].value, "no");
+        // An Include inside a Match block: its lines are in that block.
+        f.0.insert("/etc/ssh/sshd_config".into(), "Match User bob\n  Include /etc/ssh/y.conf\n".into());
+        f.0.insert("/etc/ssh/y.conf".into(), "PasswordAuthentication yes\n".into());
+        let c = parse(Path::new("/etc/ssh/sshd_config"), &f);
+        assert_eq!(c.matches[0].params["passwordauthentication"].value, "yes");
+        assert!(!c.global.contains_key("passwordauthentication"));
     }
 
     #[test]

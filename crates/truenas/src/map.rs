@@ -64,6 +64,7 @@ fn share_column(table: &str, rule: &str, field: Option<&str>) -> &'static str {
         ("sharing_cifs_share", _, Some("guestok")) => "cifs_guestok",
         ("sharing_cifs_share", _, Some("hostsallow")) => "cifs_hostsallow",
         ("sharing_cifs_share", "SMB-007", _) => "cifs_purpose",
+        ("sharing_cifs_share", "SMB-015", _) => "cifs_auxsmbconf",
         ("sharing_cifs_share", _, _) => "cifs_name",
         (_, "NFS-001", _) => "nfs_network",
         (_, "NFS-002", _) => "nfs_maproot_user",

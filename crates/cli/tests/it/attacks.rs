@@ -1357,3 +1357,181 @@ fn share_names_samba_reads_as_reserved_sections_are_refused() {
         refused_api(&s, &server, &token, Method::POST, "/shares/smb", json!({"name": name, "path": "/srv/x"}), "name");
     }
 }
+
+/// `copy = SERVICE` gives a share every parameter of an earlier one
+/// (testparm shows them): a disabled template with `force user = root`,
+/// copied into an available share, made it act as root while the audit
+/// saw a share with no force user at all.
+#[test]
+fn a_share_that_copies_one_acting_as_root_raises_smb_012() {
+    let s = Sandbox::new();
+    let etc = s.path("etc");
+    std::fs::create_dir_all(etc.join("samba")).unwrap();
+    let conf = "[global]\n[template]\n  path = /srv/t\n  available = no\n  force user = root\n  invalid users = root\n[data]\n  copy = Template\n  available = yes\n  path = /srv/data\n";
+    let smb_conf = etc.join("samba/smb.conf");
+    std::fs::write(&smb_conf, conf).unwrap();
+    if have(&["testparm"]) {
+        let (rc, out) = client("testparm", &["-s", smb_conf.to_str().unwrap()]);
+        assert_eq!(rc, 0, "{out}");
+        let data = out.split("[data]").nth(1).unwrap_or_default();
+        assert!(data.contains("force user = root"), "testparm: {out}");
+    }
+    let findings = config_dir_findings(&s, &etc);
+    assert!(
+        findings.iter().any(|f| f["rule"] == "SMB-012"
+            && f["message"].as_str().unwrap_or_default().contains("share data")
+            && f["message"].as_str().unwrap_or_default().contains("force user")),
+        "{findings:#?}"
+    );
+}
+
+/// sshd confines a Match block to the file it is in: after `Include` of a
+/// file that opens `Match User nobody`, the main file's lines are global
+/// again (`sshd -T` prints `permitrootlogin yes` below). nasguard's parser
+/// kept filling the included file's Match block, so `PermitRootLogin yes`
+/// became a line for user nobody (where `no` came first) and SSH-001 was
+/// silent.
+#[test]
+fn a_match_block_ends_with_the_file_that_opened_it() {
+    let s = Sandbox::new();
+    let etc = s.path("etc");
+    std::fs::create_dir_all(etc.join("ssh/sshd_config.d")).unwrap();
+    std::fs::write(etc.join("ssh/sshd_config.d/x.conf"), "Match User nobody\n  PermitRootLogin no\n").unwrap();
+    let main = "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin yes\nPasswordAuthentication no\n";
+    std::fs::write(etc.join("ssh/sshd_config"), main).unwrap();
+    if have(&["sshd", "ssh-keygen"]) {
+        // What sshd makes of the same two files (the include made absolute).
+        let key = s.path("hostkey");
+        let (rc, out) = client("ssh-keygen", &["-q", "-t", "ed25519", "-N", "", "-f", key.to_str().unwrap()]);
+        assert_eq!(rc, 0, "{out}");
+        let real = s.path("real_sshd_config");
+        let included = etc.join("ssh/sshd_config.d/x.conf");
+        std::fs::write(&real, main.replace("/etc/ssh/sshd_config.d/*.conf", included.to_str().unwrap())).unwrap();
+        let (rc, out) =
+            client("sshd", &["-T", "-f", real.to_str().unwrap(), "-h", key.to_str().unwrap(), "-o", "UsePAM=no"]);
+        assert_eq!(rc, 0, "{out}");
+        assert!(out.contains("permitrootlogin yes"), "{out}");
+    }
+    let findings = config_dir_findings(&s, &etc);
+    assert!(findings.iter().any(|f| f["rule"] == "SSH-001"), "{findings:#?}");
+}
+
+/// `[homes]` is every user's home share, and its parameters apply to each:
+/// `force user = root` there makes every user act as root in it (with
+/// `path = /`, on the whole filesystem). The importer skipped the section,
+/// so the audit judged nothing in it.
+#[test]
+fn the_homes_section_is_judged_like_any_share() {
+    let s = Sandbox::new();
+    let etc = s.path("etc");
+    std::fs::create_dir_all(etc.join("samba")).unwrap();
+    std::fs::write(
+        etc.join("samba/smb.conf"),
+        "[global]\n[homes]\n  path = /\n  force user = root\n  guest ok = yes\n  invalid users = root\n",
+    )
+    .unwrap();
+    let findings = config_dir_findings(&s, &etc);
+    assert!(has(&findings, "SMB-012", Some("high"), "force user"), "{findings:#?}");
+    assert!(findings.iter().any(|f| f["rule"] == "SMB-008"), "{findings:#?}");
+    // import still leaves it behind, named.
+    let o = s.run(&["import", "--from", etc.to_str().unwrap()]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("[homes]"), "{}", o.stdout);
+}
+
+/// Ganesha takes each export permission from the CLIENT block, else the
+/// EXPORT, else EXPORT_DEFAULTS (its sample export.txt says so). The
+/// importer read Access_Type and Squash from the EXPORT block only: an
+/// EXPORT_DEFAULTS of `Access_Type = RW; Squash = No_Root_Squash` opened
+/// every export without a word, and a CLIENT block's `no_root_squash` or
+/// `all_squash` with `Anonymous_Uid = 0` mapped clients to root unseen.
+#[test]
+fn ganesha_permissions_from_defaults_and_client_blocks_are_judged() {
+    let s = Sandbox::new();
+    let etc = s.path("etc");
+    std::fs::create_dir_all(etc.join("ganesha")).unwrap();
+    std::fs::write(
+        etc.join("ganesha/ganesha.conf"),
+        "EXPORT_DEFAULTS { Access_Type = RW; Squash = No_Root_Squash; }\n\
+         EXPORT { Export_Id = 1; Path = /srv/a; Pseudo = /srv/a; }\n\
+         EXPORT { Export_Id = 2; Path = /srv/b; Pseudo = /srv/b; Squash = root_squash;\n\
+           CLIENT { Clients = 10.0.0.0/8; Squash = no_root_squash; } }\n\
+         EXPORT { Export_Id = 3; Path = /srv/c; Pseudo = /srv/c; Squash = root_squash;\n\
+           CLIENT { Clients = 10.0.0.0/8; Squash = all_squash; Anonymous_Uid = 0; } }\n",
+    )
+    .unwrap();
+    let findings = config_dir_findings(&s, &etc);
+    for (rule, path) in [("NFS-001", "/srv/a"), ("NFS-002", "/srv/a"), ("NFS-002", "/srv/b"), ("NFS-005", "/srv/c")] {
+        assert!(has(&findings, rule, None, path), "{rule} {path}: {findings:#?}");
+    }
+    // PrivilegedPort defaults to false in Ganesha, and `no` is false too.
+    assert!(findings.iter().any(|f| f["rule"] == "NFS-003"), "{findings:#?}");
+    std::fs::write(
+        etc.join("ganesha/ganesha.conf"),
+        "EXPORT { Export_Id = 1; Path = /srv/a; Pseudo = /srv/a; Access_Type = RO; PrivilegedPort = no;\n\
+           CLIENT { Clients = 10.0.0.0/8; } }\n",
+    )
+    .unwrap();
+    assert!(config_dir_findings(&s, &etc).iter().any(|f| f["rule"] == "NFS-003"));
+}
+
+/// Samba runs `root preexec`, `username map script`, `add user script`,
+/// `print command`... as root. nasguard refuses them as auxiliary lines,
+/// but a hand-written smb.conf or a TrueNAS backup's auxiliary parameters
+/// holding them raised nothing: the sshd counterpart (SSH-018) had no
+/// Samba sibling.
+#[test]
+fn samba_lines_that_run_programs_as_root_are_flagged() {
+    let s = Sandbox::new();
+    let etc = s.path("etc");
+    std::fs::create_dir_all(etc.join("samba")).unwrap();
+    std::fs::write(
+        etc.join("samba/smb.conf"),
+        "[global]\n  username map script = /usr/local/bin/map\n  addusers cript = /usr/local/bin/add %u\n\
+         [data]\n  path = /srv/data\n  invalid users = root\n  root preexec = /usr/bin/touch /tmp/nasguard-pwned\n  preexec close = yes\n",
+    )
+    .unwrap();
+    let findings = config_dir_findings(&s, &etc);
+    for key in ["username map script", "add user script", "root preexec"] {
+        assert!(has(&findings, "SMB-015", Some("high"), key), "{key}: {findings:#?}");
+    }
+    assert!(!has(&findings, "SMB-015", None, "preexec close"), "a yes/no is no program: {findings:#?}");
+    let db = truenas_backup("root preexec = /usr/bin/touch /tmp/nasguard-pwned", "");
+    let file = s.path("freenas-v1.db");
+    nasguard_truenas::fixture::write_sqlite(&db, &file).unwrap();
+    assert!(has(&truenas_findings(&file), "SMB-015", Some("high"), "root preexec"));
+}
+
+/// sshd expands `Include` with glob(3): wildcards in any component
+/// (`/etc/ssh/*.d/a.conf`), `[...]` ranges, and no leading-dot names for
+/// `*`. nasguard globbed the last component only, without ranges, and
+/// matched dot files: `PermitRootLogin yes` in such a file (`sshd -T`
+/// shows it) stayed unseen, and a hidden `.0.conf` nasguard read first
+/// could stand in for what sshd applies.
+#[test]
+fn include_globs_match_what_sshds_glob_matches() {
+    let s = Sandbox::new();
+    let etc = s.path("etc");
+    std::fs::create_dir_all(etc.join("ssh/evil.d")).unwrap();
+    std::fs::create_dir_all(etc.join("ssh/sshd_config.d")).unwrap();
+    std::fs::write(etc.join("ssh/evil.d/a.conf"), "PermitRootLogin yes\n").unwrap();
+    std::fs::write(etc.join("ssh/sshd_config.d/.0.conf"), "PasswordAuthentication no\n").unwrap();
+    std::fs::write(etc.join("ssh/sshd_config.d/b.conf"), "PasswordAuthentication yes\n").unwrap();
+    let main = "Include /etc/ssh/*.d/a.conf\nInclude /etc/ssh/sshd_config.d/*[a-z].conf\nPermitRootLogin no\nPasswordAuthentication no\n";
+    std::fs::write(etc.join("ssh/sshd_config"), main).unwrap();
+    if have(&["sshd", "ssh-keygen"]) {
+        let key = s.path("hostkey");
+        let (rc, out) = client("ssh-keygen", &["-q", "-t", "ed25519", "-N", "", "-f", key.to_str().unwrap()]);
+        assert_eq!(rc, 0, "{out}");
+        let real = s.path("real_sshd_config");
+        std::fs::write(&real, main.replace("/etc/", &format!("{}/", etc.display()))).unwrap();
+        let (rc, out) =
+            client("sshd", &["-T", "-f", real.to_str().unwrap(), "-h", key.to_str().unwrap(), "-o", "UsePAM=no"]);
+        assert_eq!(rc, 0, "{out}");
+        assert!(out.contains("permitrootlogin yes") && out.contains("passwordauthentication yes"), "{out}");
+    }
+    let findings = config_dir_findings(&s, &etc);
+    for rule in ["SSH-001", "SSH-002"] {
+        assert!(findings.iter().any(|f| f["rule"] == rule), "{rule}: {findings:#?}");
+    }
+}

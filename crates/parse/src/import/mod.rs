@@ -272,11 +272,13 @@ pub fn import_smb(conf: &smb::SmbConf, into: &mut Imported) {
         if printable || sec.name.eq_ignore_ascii_case("print$") {
             continue;
         }
-        if sec.name.eq_ignore_ascii_case("homes") {
-            if let Some(l) = &sec.loc {
-                into.note(l, "[homes] (per-user home shares are not modelled; not imported)");
-            }
-            continue;
+        // [homes] is judged like any share (its `force user`, `guest ok`,
+        // `hosts allow` apply to every user's home share); `import` leaves
+        // it behind, named (per-user home shares are not modelled).
+        if sec.name.eq_ignore_ascii_case("homes")
+            && let Some(l) = &sec.loc
+        {
+            into.note(l, "[homes] (per-user home shares are not modelled; not imported)");
         }
         let mut share = SmbShare {
             id: into.config.smb_shares.len() as u32 + 1,
@@ -426,39 +428,63 @@ pub fn import_ganesha(top: &ganesha::Block, into: &mut Imported) {
             into.config.nfs.bindip = vec![ip];
         }
     }
+    // Each export permission comes from the CLIENT block, else the EXPORT,
+    // else EXPORT_DEFAULTS (Ganesha's order); the most permissive client
+    // decides (one set per share).
+    let defaults: Vec<&ganesha::Block> = top.children("EXPORT_DEFAULTS").collect();
+    let default_of = |key: &str| defaults.iter().rev().find_map(|d| d.get(key));
     for e in top.children("EXPORT") {
         let loc = e.loc.clone().unwrap_or(Loc { file: "ganesha.conf".into(), line: 0 });
         let path = e.get("Path").unwrap_or("").to_string();
         let mut share = NfsShare { path, ro: true, ..Default::default() };
         let rw = |v: Option<&str>| v.and_then(|a| meaning(GANESHA_ACCESS, a)) == Some(Meaning::Exact(false));
+        let export_of = |key: &str| e.get(key).or_else(|| default_of(key));
+        // (squash, anonymous uid 0, anonymous gid 0) of one block.
+        let zero = |v: Option<&str>| v.and_then(|v| v.trim().parse::<i64>().ok()) == Some(0);
+        let mut mappings = vec![];
         let mut clients = 0;
         for c in e.children("CLIENT") {
             for host in c.get("Clients").unwrap_or("").split(',').map(str::trim).filter(|h| !h.is_empty()) {
                 add_client(&mut share, host);
                 clients += 1;
             }
-            if rw(c.get("Access_Type")) {
+            let of = |key: &str| c.get(key).or_else(|| export_of(key));
+            if rw(of("Access_Type")) {
                 share.ro = false;
             }
+            mappings.push((
+                of("Squash").and_then(|v| meaning(GANESHA_SQUASH, v)),
+                zero(of("Anonymous_Uid")),
+                zero(of("Anonymous_Gid")),
+            ));
         }
-        let top_access = e.get("Access_Type");
+        let top_access = export_of("Access_Type");
         if clients == 0 && top_access.is_some_and(|a| !a.eq_ignore_ascii_case("None")) {
             share.allow_everyone = true;
         }
         if rw(top_access) {
             share.ro = false;
         }
-        let squash = e.get("Squash").and_then(|v| meaning(GANESHA_SQUASH, v));
-        if squash == Some(Meaning::Exact(Squash::NoRoot)) {
+        mappings.push((
+            export_of("Squash").and_then(|v| meaning(GANESHA_SQUASH, v)),
+            zero(export_of("Anonymous_Uid")),
+            zero(export_of("Anonymous_Gid")),
+        ));
+        if mappings.iter().any(|(sq, _, _)| *sq == Some(Meaning::Exact(Squash::NoRoot))) {
             share.maproot_user = Some("root".into());
         }
-        let zero = |key: &str| e.get(key).and_then(|v| v.trim().parse::<i64>().ok()) == Some(0);
-        let all = matches!(squash, Some(Meaning::Exact(Squash::All)));
-        anonymous_ids(&mut share, all, zero("Anonymous_Uid"), zero("Anonymous_Gid"));
-        if let Some(flavours) = e.get("SecType") {
+        for (squash, uid0, gid0) in mappings {
+            let all = matches!(squash, Some(Meaning::Exact(Squash::All)));
+            anonymous_ids(&mut share, all, uid0, gid0);
+        }
+        if let Some(flavours) = export_of("SecType") {
             share.security = read_list(SECURITY, flavours.split(','));
         }
-        if e.get("PrivilegedPort").is_some_and(|v| v.eq_ignore_ascii_case("false")) {
+        // Ganesha's default is false, and its booleans are also no/off/0:
+        // only a true value keeps unprivileged ports out.
+        let privileged = export_of("PrivilegedPort")
+            .is_some_and(|v| ["true", "yes", "on", "1"].iter().any(|t| v.trim().eq_ignore_ascii_case(t)));
+        if !privileged {
             into.config.nfs.allow_nonroot = true;
             into.at("nfs", "allow_nonroot", &loc);
         }

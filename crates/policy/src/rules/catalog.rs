@@ -63,6 +63,8 @@ mod smb_012;
 mod smb_013;
 #[path = "smb_014.rs"]
 mod smb_014;
+#[path = "smb_015.rs"]
+mod smb_015;
 #[path = "ssh_001.rs"]
 mod ssh_001;
 #[path = "ssh_002.rs"]
@@ -116,6 +118,7 @@ pub(super) static RULES: &[&super::Rule] = &[
     &smb_012::RULE,
     &smb_013::RULE,
     &smb_014::RULE,
+    &smb_015::RULE,
     &ssh_001::RULE,
     &ssh_002::RULE,
     &ssh_003::RULE,

@@ -158,20 +158,42 @@ pub enum TokenCmd {
 
 #[derive(Args)]
 pub struct ScanArgs {
+    /// `ssh://host[:port]`, `smb://...`, `nfs://...`, `iscsi://...` or a bare host (all four); a host may be a
+    /// CIDR block (`10.0.0.0/24`, `[fd00::/120]`) or a range (`10.0.0.1-10.0.3.254`, `10.0.0.1-254`).
     pub targets: Vec<String>,
-    /// A file of targets, one per line (# comments allowed).
+    /// A file of targets, one per line (# comments allowed); may be given more than once.
     #[arg(long = "targets", id = "targets_file", value_name = "FILE")]
-    pub targets_file: Option<PathBuf>,
+    pub targets_file: Vec<PathBuf>,
     /// How many probes run at once.
     #[arg(long, default_value_t = 64)]
     pub concurrency: usize,
     /// Per-target connect and read deadline.
     #[arg(long, default_value_t = 3000)]
     pub timeout_ms: u64,
+    /// Results are written as each target completes, whatever the format:
+    /// jsonl is one line per target, then a summary line.
     #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    pub format: Option<ScanFormat>,
     #[arg(long, value_enum, default_value = "high")]
     pub fail_on: FailOn,
+    /// Progress on standard error (done/total, rate, ETA): shown when it is a terminal.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub progress: ProgressMode,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ScanFormat {
+    Text,
+    Json,
+    Jsonl,
+    Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ProgressMode {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Args)]

@@ -3,6 +3,7 @@
 //! validation error (nothing written), 3 incomplete.
 
 mod args;
+mod fleet;
 
 use args::*;
 use clap::Parser;
@@ -18,6 +19,7 @@ use std::process::ExitCode;
 /// Writes a line to standard output; an error (a closed pipe: `nasguard
 /// apply --dry-run | head`) returns from the command, and `main` ends quietly
 /// on a broken pipe instead of panicking as `println!` would.
+#[macro_export]
 macro_rules! outln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
@@ -328,6 +330,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(a) => serve(&cli, a),
         Command::Admin(cmd) => admin(&cli, cmd),
         Command::Token(cmd) => token(&cli, cmd),
+        Command::Fleet(a) => fleet::fleet(&cli, a),
+        Command::Agent(a) => fleet::agent(&cli, a),
         Command::Rules => {
             let rules: Vec<_> = nasguard_policy::catalog().iter().map(|r| r.info).collect();
             if json {
@@ -684,6 +688,7 @@ fn serve(cli: &Cli, a: &ServeArgs) -> anyhow::Result<ExitCode> {
         tls: tls.is_some(),
         body_read: std::time::Duration::from_secs(a.body_timeout),
         max_connections: usize::try_from(a.max_connections).unwrap_or(usize::MAX),
+        fleet_db: a.fleet_db.clone(),
     };
     let (state, setup) = nasguard_server::prepare(&cli.state_dir, options)?;
     // Store work queues for one lock anyway: a few blocking threads serve

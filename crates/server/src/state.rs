@@ -27,6 +27,8 @@ pub struct AppState {
     /// This process terminates TLS itself (HSTS is sent).
     pub tls: bool,
     pub options: ServeOptions,
+    /// Connections to the fleet store, when serving one (`--fleet-db`).
+    pub fleet: Option<nasguard_fleet::Pool>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -45,7 +47,16 @@ impl AppState {
             secure_cookies: options.secure_cookies || options.tls,
             tls: options.tls,
             options,
+            fleet: None,
         }
+    }
+
+    /// A connection to the fleet store; 404 when this server has none.
+    pub async fn fleet(&self) -> ApiResult<nasguard_fleet::PooledClient> {
+        let pool = self.fleet.as_ref().ok_or_else(|| {
+            ApiError::NotFound("this server has no fleet store (nasguard serve --fleet-db URL)".into())
+        })?;
+        pool.get().await.map_err(|e| ApiError::Internal(format!("the fleet store: {e}")))
     }
 
     /// Runs `f` on the store as `actor`, off the async threads.

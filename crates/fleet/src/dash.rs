@@ -126,9 +126,19 @@ pub async fn hosts(client: &Client, f: &Filter, limit: i64, offset: i64) -> Resu
             &format!(
                 "SELECT {HOST_COLUMNS} FROM fleet_hosts h
                  WHERE ($1::text IS NULL OR strpos(h.name, $1) > 0)
-                   AND (($2::text IS NULL AND $3::int2 IS NULL) OR EXISTS (
+                   -- A rule: one probe of (report, rule, severity) per host, in
+                   -- worst-first order until the page is full (OFFSET 0 keeps
+                   -- it a per-row check, not a join over every finding).
+                   AND ($2::text IS NULL OR EXISTS (
                         SELECT 1 FROM fleet_findings x WHERE x.report = h.last_report
-                          AND ($2::text IS NULL OR x.rule = $2) AND ($3::int2 IS NULL OR x.severity >= $3)))
+                          AND x.rule = $2 AND ($3::int2 IS NULL OR x.severity >= $3) OFFSET 0))
+                   -- A severity alone: the host's counts say it.
+                   AND ($3::int2 IS NULL OR $2::text IS NOT NULL OR
+                        CASE $3::int2 WHEN 4 THEN h.critical
+                                      WHEN 3 THEN h.critical + h.high
+                                      WHEN 2 THEN h.critical + h.high + h.medium
+                                      WHEN 1 THEN h.critical + h.high + h.medium + h.low
+                                      ELSE h.critical + h.high + h.medium + h.low + h.info END > 0)
                  ORDER BY h.score DESC, h.name LIMIT $4 OFFSET $5"
             ),
             &[&host, &rule, &severity, &limit, &offset],
@@ -338,6 +348,89 @@ pub async fn totals(client: &Client) -> Result<Totals> {
         drift: r.try_get(7)?,
         reports: r.try_get::<_, i64>(8)?.max(0),
     })
+}
+
+/// Fleet-wide figures (findings by rule, the trend, the totals) kept for a
+/// few seconds: they aggregate every host's current findings, which at
+/// 10 000 hosts x 50 findings is too slow to redo per request. A stale
+/// value is served while one request refreshes it, so only that one waits.
+pub struct Cache {
+    ttl: std::time::Duration,
+    rules: Slots<String, Vec<RuleRow>>,
+    trend: Slots<(i32, i32), Vec<TrendPoint>>,
+    totals: Slots<(), Totals>,
+}
+
+type Slots<K, T> = std::sync::Mutex<std::collections::HashMap<K, Slot<T>>>;
+
+struct Slot<T> {
+    at: std::time::Instant,
+    value: T,
+    refreshing: bool,
+}
+
+/// Most entries one map keeps (filters come from requests).
+const CACHE_ENTRIES: usize = 256;
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache::new(std::time::Duration::from_secs(10))
+    }
+}
+
+impl Cache {
+    pub fn new(ttl: std::time::Duration) -> Cache {
+        Cache { ttl, rules: Default::default(), trend: Default::default(), totals: Default::default() }
+    }
+
+    async fn get<K, T, F>(&self, map: &Slots<K, T>, key: K, load: F) -> Result<T>
+    where
+        K: std::hash::Hash + Eq + Clone,
+        T: Clone,
+        F: std::future::Future<Output = Result<T>>,
+    {
+        {
+            let mut m = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(slot) = m.get_mut(&key) {
+                if slot.at.elapsed() < self.ttl || slot.refreshing {
+                    return Ok(slot.value.clone());
+                }
+                slot.refreshing = true;
+            }
+        }
+        let loaded = load.await;
+        let mut m = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match loaded {
+            Ok(value) => {
+                if m.len() >= CACHE_ENTRIES && !m.contains_key(&key) {
+                    m.clear();
+                }
+                m.insert(key, Slot { at: std::time::Instant::now(), value: value.clone(), refreshing: false });
+                Ok(value)
+            }
+            Err(e) => {
+                if let Some(slot) = m.get_mut(&key) {
+                    slot.refreshing = false;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// [`rules`], at most `ttl` old.
+    pub async fn rules(&self, client: &Client, f: &Filter) -> Result<Vec<RuleRow>> {
+        self.get(&self.rules, f.query(), rules(client, f)).await
+    }
+
+    /// [`trend`], at most `ttl` old.
+    pub async fn trend(&self, client: &Client, span_hours: i32, buckets: i32) -> Result<Vec<TrendPoint>> {
+        self.get(&self.trend, (span_hours, buckets), trend(client, span_hours, buckets)).await
+    }
+
+    /// [`totals`], at most `ttl` old.
+    pub async fn totals(&self, client: &Client) -> Result<Totals> {
+        self.get(&self.totals, (), totals(client)).await
+    }
 }
 
 /// The trend as a server-rendered SVG line chart (no script): one line per

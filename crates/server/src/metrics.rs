@@ -108,7 +108,7 @@ pub async fn render(State(state): State<Shared>, caller: Caller) -> ApiResult<Re
 /// `nasguard_fleet_store_up 0`, not a failed scrape.
 async fn fleet_figures(state: &Shared) {
     let totals = match state.fleet().await {
-        Ok(c) => nasguard_fleet::dash::totals(&c).await.ok(),
+        Ok(c) => state.fleet_cache.totals(&c).await.ok(),
         Err(_) => None,
     };
     metrics::gauge!(FLEET_UP).set(if totals.is_some() { 1.0 } else { 0.0 });

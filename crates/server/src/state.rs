@@ -29,6 +29,8 @@ pub struct AppState {
     pub options: ServeOptions,
     /// Connections to the fleet store, when serving one (`--fleet-db`).
     pub fleet: Option<nasguard_fleet::Pool>,
+    /// The fleet-wide figures, kept a few seconds (`dash::Cache`).
+    pub fleet_cache: nasguard_fleet::dash::Cache,
 }
 
 pub type Shared = Arc<AppState>;
@@ -48,6 +50,7 @@ impl AppState {
             tls: options.tls,
             options,
             fleet: None,
+            fleet_cache: nasguard_fleet::dash::Cache::default(),
         }
     }
 

@@ -68,7 +68,7 @@ pub(super) async fn fleet_hosts(
     Ok(Json(dash::hosts(&c, &f, limit, offset).await?))
 }
 
-/// Each rule raised somewhere in the fleet now: its severity, on how many
+/// Each rule raised somewhere in the fleet now (at most 10 s old): its severity, on how many
 /// hosts, how many findings.
 #[utoipa::path(get, path = "/fleet/rules", tag = "fleet", params(FilterQuery),
     responses((status = 200, description = "OK", body = [RuleRow]), (status = 401, description = "No or bad credentials", body = ErrorBody),
@@ -80,7 +80,7 @@ pub(super) async fn fleet_rules(
 ) -> ApiResult<Json<Vec<RuleRow>>> {
     let f = filter(&q)?;
     let c = st.fleet().await?;
-    Ok(Json(dash::rules(&c, &f).await?))
+    Ok(Json(st.fleet_cache.rules(&c, &f).await?))
 }
 
 /// One host: its current findings and drift, and its last 50 reports.
@@ -109,7 +109,7 @@ struct TrendQuery {
     buckets: Option<i64>,
 }
 
-/// Findings across the fleet over time: for each point, the sum over hosts
+/// Findings across the fleet over time (at most 10 s old): for each point, the sum over hosts
 /// of each host's newest report in that bucket.
 #[utoipa::path(get, path = "/fleet/trend", tag = "fleet", params(TrendQuery),
     responses((status = 200, description = "OK", body = [TrendPoint]), (status = 401, description = "No or bad credentials", body = ErrorBody),
@@ -122,15 +122,15 @@ pub(super) async fn fleet_trend(
     let hours = number(&q, "hours", 168, 1..=8760)?;
     let buckets = number(&q, "buckets", 28, 2..=200)?;
     let c = st.fleet().await?;
-    Ok(Json(dash::trend(&c, hours as i32, buckets as i32).await?))
+    Ok(Json(st.fleet_cache.trend(&c, hours as i32, buckets as i32).await?))
 }
 
-/// Fleet totals: hosts, hosts reporting in the last day, findings by
+/// Fleet totals (at most 10 s old): hosts, hosts reporting in the last day, findings by
 /// severity, drift, reports.
 #[utoipa::path(get, path = "/fleet/summary", tag = "fleet",
     responses((status = 200, description = "OK", body = Totals), (status = 401, description = "No or bad credentials", body = ErrorBody),
         (status = 404, description = "This server has no fleet store", body = ErrorBody)))]
 pub(super) async fn fleet_summary(State(st): State<Shared>, _c: Caller) -> ApiResult<Json<Totals>> {
     let c = st.fleet().await?;
-    Ok(Json(dash::totals(&c).await?))
+    Ok(Json(st.fleet_cache.totals(&c).await?))
 }

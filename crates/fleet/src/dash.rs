@@ -352,13 +352,15 @@ pub async fn totals(client: &Client) -> Result<Totals> {
 
 /// Fleet-wide figures (findings by rule, the trend, the totals) kept for a
 /// few seconds: they aggregate every host's current findings, which at
-/// 10 000 hosts x 50 findings is too slow to redo per request. A stale
-/// value is served while one request refreshes it, so only that one waits.
+/// 10 000 hosts x 50 findings is too slow to redo per request. When one is
+/// older than the TTL, the request that notices starts a refresh in the
+/// background and gets the previous value, as do the others meanwhile: no
+/// request waits for a refresh (only the first of a kind, with none to give).
 pub struct Cache {
     ttl: std::time::Duration,
-    rules: Slots<String, Vec<RuleRow>>,
-    trend: Slots<(i32, i32), Vec<TrendPoint>>,
-    totals: Slots<(), Totals>,
+    rules: std::sync::Arc<Slots<String, Vec<RuleRow>>>,
+    trend: std::sync::Arc<Slots<(i32, i32), Vec<TrendPoint>>>,
+    totals: std::sync::Arc<Slots<(), Totals>>,
 }
 
 type Slots<K, T> = std::sync::Mutex<std::collections::HashMap<K, Slot<T>>>;
@@ -378,58 +380,81 @@ impl Default for Cache {
     }
 }
 
+fn store<K: std::hash::Hash + Eq, T>(map: &Slots<K, T>, key: K, loaded: Option<T>) {
+    let mut m = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    match loaded {
+        Some(value) => {
+            if m.len() >= CACHE_ENTRIES && !m.contains_key(&key) {
+                m.clear();
+            }
+            m.insert(key, Slot { at: std::time::Instant::now(), value, refreshing: false });
+        }
+        None => {
+            if let Some(slot) = m.get_mut(&key) {
+                slot.refreshing = false;
+            }
+        }
+    }
+}
+
+async fn client(pool: &crate::Pool) -> Result<crate::PooledClient> {
+    pool.get().await.map_err(|e| crate::FleetError::Pool(e.to_string()))
+}
+
 impl Cache {
     pub fn new(ttl: std::time::Duration) -> Cache {
         Cache { ttl, rules: Default::default(), trend: Default::default(), totals: Default::default() }
     }
 
-    async fn get<K, T, F>(&self, map: &Slots<K, T>, key: K, load: F) -> Result<T>
+    async fn get<K, T, F, Fut>(
+        &self,
+        map: &std::sync::Arc<Slots<K, T>>,
+        key: K,
+        pool: &crate::Pool,
+        load: F,
+    ) -> Result<T>
     where
-        K: std::hash::Hash + Eq + Clone,
-        T: Clone,
-        F: std::future::Future<Output = Result<T>>,
+        K: std::hash::Hash + Eq + Clone + Send + 'static,
+        T: Clone + Send + 'static,
+        F: FnOnce(crate::Pool) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<T>> + Send + 'static,
     {
         {
             let mut m = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if let Some(slot) = m.get_mut(&key) {
-                if slot.at.elapsed() < self.ttl || slot.refreshing {
-                    return Ok(slot.value.clone());
+                if slot.at.elapsed() >= self.ttl && !slot.refreshing {
+                    slot.refreshing = true;
+                    let (map, key, pool) = (map.clone(), key.clone(), pool.clone());
+                    tokio::spawn(async move {
+                        let loaded = load(pool).await.ok();
+                        store(&map, key, loaded);
+                    });
                 }
-                slot.refreshing = true;
+                return Ok(slot.value.clone());
             }
         }
-        let loaded = load.await;
-        let mut m = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match loaded {
-            Ok(value) => {
-                if m.len() >= CACHE_ENTRIES && !m.contains_key(&key) {
-                    m.clear();
-                }
-                m.insert(key, Slot { at: std::time::Instant::now(), value: value.clone(), refreshing: false });
-                Ok(value)
-            }
-            Err(e) => {
-                if let Some(slot) = m.get_mut(&key) {
-                    slot.refreshing = false;
-                }
-                Err(e)
-            }
-        }
+        let value = load(pool.clone()).await?;
+        store(map, key, Some(value.clone()));
+        Ok(value)
     }
 
-    /// [`rules`], at most `ttl` old.
-    pub async fn rules(&self, client: &Client, f: &Filter) -> Result<Vec<RuleRow>> {
-        self.get(&self.rules, f.query(), rules(client, f)).await
+    /// [`rules`], at most about `ttl` old.
+    pub async fn rules(&self, pool: &crate::Pool, f: &Filter) -> Result<Vec<RuleRow>> {
+        let f2 = f.clone();
+        self.get(&self.rules, f.query(), pool, move |p| async move { rules(&*client(&p).await?, &f2).await }).await
     }
 
-    /// [`trend`], at most `ttl` old.
-    pub async fn trend(&self, client: &Client, span_hours: i32, buckets: i32) -> Result<Vec<TrendPoint>> {
-        self.get(&self.trend, (span_hours, buckets), trend(client, span_hours, buckets)).await
+    /// [`trend`], at most about `ttl` old.
+    pub async fn trend(&self, pool: &crate::Pool, span_hours: i32, buckets: i32) -> Result<Vec<TrendPoint>> {
+        self.get(&self.trend, (span_hours, buckets), pool, move |p| async move {
+            trend(&*client(&p).await?, span_hours, buckets).await
+        })
+        .await
     }
 
-    /// [`totals`], at most `ttl` old.
-    pub async fn totals(&self, client: &Client) -> Result<Totals> {
-        self.get(&self.totals, (), totals(client)).await
+    /// [`totals`], at most about `ttl` old.
+    pub async fn totals(&self, pool: &crate::Pool) -> Result<Totals> {
+        self.get(&self.totals, (), pool, |p| async move { totals(&*client(&p).await?).await }).await
     }
 }
 

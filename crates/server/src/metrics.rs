@@ -50,7 +50,10 @@ fn describe() {
     metrics::describe_counter!(APPLY_TOTAL, "Applies by outcome (ok: put in place; failed: refused, old config kept)");
     metrics::describe_gauge!(FINDINGS, "Findings of the stored configuration by rule and severity (waivers applied)");
     metrics::describe_gauge!(SERVICE_UP, "1 when the service runs, 0 when it does not");
-    metrics::describe_gauge!(FLEET_UP, "1 when the fleet store answered this scrape (serve --fleet-db)");
+    metrics::describe_gauge!(
+        FLEET_UP,
+        "1 when the fleet figures could be read (serve --fleet-db; they are kept about 10 s)"
+    );
     metrics::describe_gauge!(
         FLEET_HOSTS,
         "Fleet hosts enrolled (state=all) and reporting in the last day (state=reporting)"
@@ -107,8 +110,8 @@ pub async fn render(State(state): State<Shared>, caller: Caller) -> ApiResult<Re
 /// The fleet's totals as gauges; a store that does not answer is
 /// `nasguard_fleet_store_up 0`, not a failed scrape.
 async fn fleet_figures(state: &Shared) {
-    let totals = match state.fleet().await {
-        Ok(c) => state.fleet_cache.totals(&c).await.ok(),
+    let totals = match state.fleet_pool() {
+        Ok(pool) => state.fleet_cache.totals(pool).await.ok(),
         Err(_) => None,
     };
     metrics::gauge!(FLEET_UP).set(if totals.is_some() { 1.0 } else { 0.0 });

@@ -56,10 +56,14 @@ impl AppState {
 
     /// A connection to the fleet store; 404 when this server has none.
     pub async fn fleet(&self) -> ApiResult<nasguard_fleet::PooledClient> {
-        let pool = self.fleet.as_ref().ok_or_else(|| {
-            ApiError::NotFound("this server has no fleet store (nasguard serve --fleet-db URL)".into())
-        })?;
-        pool.get().await.map_err(|e| ApiError::Internal(format!("the fleet store: {e}")))
+        self.fleet_pool()?.get().await.map_err(|e| ApiError::Internal(format!("the fleet store: {e}")))
+    }
+
+    /// The fleet store's pool; 404 when this server has none.
+    pub fn fleet_pool(&self) -> ApiResult<&nasguard_fleet::Pool> {
+        self.fleet
+            .as_ref()
+            .ok_or_else(|| ApiError::NotFound("this server has no fleet store (nasguard serve --fleet-db URL)".into()))
     }
 
     /// Runs `f` on the store as `actor`, off the async threads.

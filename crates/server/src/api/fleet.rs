@@ -79,8 +79,7 @@ pub(super) async fn fleet_rules(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Vec<RuleRow>>> {
     let f = filter(&q)?;
-    let c = st.fleet().await?;
-    Ok(Json(st.fleet_cache.rules(&c, &f).await?))
+    Ok(Json(st.fleet_cache.rules(st.fleet_pool()?, &f).await?))
 }
 
 /// One host: its current findings and drift, and its last 50 reports.
@@ -121,8 +120,7 @@ pub(super) async fn fleet_trend(
 ) -> ApiResult<Json<Vec<TrendPoint>>> {
     let hours = number(&q, "hours", 168, 1..=8760)?;
     let buckets = number(&q, "buckets", 28, 2..=200)?;
-    let c = st.fleet().await?;
-    Ok(Json(st.fleet_cache.trend(&c, hours as i32, buckets as i32).await?))
+    Ok(Json(st.fleet_cache.trend(st.fleet_pool()?, hours as i32, buckets as i32).await?))
 }
 
 /// Fleet totals (at most 10 s old): hosts, hosts reporting in the last day, findings by
@@ -131,6 +129,5 @@ pub(super) async fn fleet_trend(
     responses((status = 200, description = "OK", body = Totals), (status = 401, description = "No or bad credentials", body = ErrorBody),
         (status = 404, description = "This server has no fleet store", body = ErrorBody)))]
 pub(super) async fn fleet_summary(State(st): State<Shared>, _c: Caller) -> ApiResult<Json<Totals>> {
-    let c = st.fleet().await?;
-    Ok(Json(st.fleet_cache.totals(&c).await?))
+    Ok(Json(st.fleet_cache.totals(st.fleet_pool()?).await?))
 }

@@ -64,13 +64,14 @@ async fn fleet(State(st): State<Shared>, c: Caller, Query(q): Query<HashMap<Stri
     let page = Page::new(&c, "Fleet", "fleet");
     let f = Filter::from_query(&q).map_err(|(field, m)| ApiError::invalid("fleet", &field, m))?;
     let offset = q.get("offset").and_then(|o| o.parse::<i64>().ok()).unwrap_or(0).clamp(0, i64::from(i32::MAX));
+    let pool = st.fleet_pool()?;
     let db = st.fleet().await?;
-    let totals = st.fleet_cache.totals(&db).await?;
+    let totals = st.fleet_cache.totals(pool).await?;
     let mut hosts = dash::hosts(&db, &f, PAGE_HOSTS + 1, offset).await?;
     let more = hosts.len() as i64 > PAGE_HOSTS;
     hosts.truncate(PAGE_HOSTS as usize);
-    let rules = st.fleet_cache.rules(&db, &f).await?;
-    let chart = dash::trend_svg(&st.fleet_cache.trend(&db, 168, 28).await?);
+    let rules = st.fleet_cache.rules(pool, &f).await?;
+    let chart = dash::trend_svg(&st.fleet_cache.trend(pool, 168, 28).await?);
     Ok(FleetPage {
         page,
         totals,

@@ -205,3 +205,44 @@ async fn a_scan_is_shared_by_workers_and_a_lost_lease_is_claimed_again() {
         .unwrap_err();
     assert_eq!(dup.code().map(|c| c.code()), Some("23505"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_cache_serves_the_previous_figures_while_one_refresh_runs() {
+    let Some(pg) = pg() else { return };
+    let mut admin = connect(&pg.admin_url).await.unwrap();
+    schema::migrate(&mut admin).await.unwrap();
+    let (rh, ph) = enroll(&mut admin, Kind::Host, "nas-c").await.unwrap();
+    let (rd, pd) = enroll(&mut admin, Kind::Dashboard, "ui").await.unwrap();
+    let host = connect(&pg.url(&rh, &ph)).await.unwrap();
+    agent::send(&host, &report(&[("SMB-001", Severity::Critical)], nasguard_fleet::now_ms())).await.unwrap();
+    let pool = nasguard_fleet::pool(&pg.url(&rd, &pd), 4).unwrap();
+    let cache = dash::Cache::new(std::time::Duration::from_millis(200));
+    let all = dash::Filter::default();
+    // The first of a kind is loaded in the request.
+    assert_eq!(cache.totals(&pool).await.unwrap().critical, 1);
+    assert_eq!(cache.rules(&pool, &all).await.unwrap().len(), 1);
+    let later = nasguard_fleet::now_ms() + 1000;
+    agent::send(&host, &report(&[("SMB-001", Severity::Critical), ("NFS-001", Severity::High)], later)).await.unwrap();
+    // Fresh: the kept figures, not the new ones.
+    assert_eq!(cache.rules(&pool, &all).await.unwrap().len(), 1);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Stale: still the kept figures (a refresh starts in the background)...
+    assert_eq!(cache.rules(&pool, &all).await.unwrap().len(), 1);
+    // ... and then the new ones.
+    let mut seen = 0;
+    for _ in 0..100 {
+        seen = cache.rules(&pool, &all).await.unwrap().len();
+        if seen == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(seen, 2, "the refresh never landed");
+    // Another filter is another entry, loaded in its request.
+    let only = dash::Filter { rule: Some("NFS-001".into()), ..Default::default() };
+    assert_eq!(cache.rules(&pool, &only).await.unwrap()[0].rule, "NFS-001");
+    // A store that went away: the kept figures stay served, no error.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    pg.stop().unwrap();
+    assert_eq!(cache.totals(&pool).await.unwrap().critical, 1);
+}

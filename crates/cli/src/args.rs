@@ -127,6 +127,88 @@ host, pass --secure-cookies). Under systemd (nasguard.service) it reports readin
     /// API tokens for `Authorization: Bearer` (shown once, stored hashed).
     #[command(subcommand)]
     Token(TokenCmd),
+    /// The fleet on PostgreSQL: set it up, enroll hosts, workers and dashboards, share scans among workers.
+    Fleet(FleetArgs),
+    /// Report this host to the fleet (config findings, live self-audit, drift): once (for a systemd timer
+    /// or cron) or every --every seconds. Reports wait in STATE/fleet-outbox while the database is away.
+    Agent(AgentArgs),
+}
+
+#[derive(Args)]
+pub struct FleetArgs {
+    /// The fleet database (`postgres://ROLE:PASSWORD@HOST:PORT/DB`): the owner's for init, enroll and scan,
+    /// a worker's for worker, any for progress.
+    #[arg(long, env = "NASGUARD_FLEET_DB", hide_env_values = true)]
+    pub db: String,
+    #[command(subcommand)]
+    pub command: FleetCmd,
+}
+
+#[derive(Subcommand)]
+pub enum FleetCmd {
+    /// Create or update the fleet's tables, roles and row-level security (versioned migrations).
+    Init,
+    /// Create a login for a host, a worker or a dashboard (or give it a new password); prints its URL once.
+    Enroll {
+        #[arg(value_enum)]
+        kind: EnrollKind,
+        /// 1-40 of a-z, 0-9 and -.
+        name: String,
+    },
+    /// Enqueue a scan for the workers: targets as for `nasguard scan` (hosts, CIDR blocks, ranges, files).
+    Scan {
+        targets: Vec<String>,
+        #[arg(long = "targets", id = "targets_file", value_name = "FILE")]
+        targets_file: Vec<PathBuf>,
+        /// Targets per batch (what one worker claims at a time).
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+        /// Per-target deadline.
+        #[arg(long, default_value_t = 3000)]
+        timeout_ms: u32,
+    },
+    /// A scan's progress (from any machine).
+    Progress { scan: i64 },
+    /// Work the queue: claim batches (FOR UPDATE SKIP LOCKED) under a lease, probe them, write the results.
+    Worker {
+        /// Its name in results and leases (default: the host name and pid).
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, default_value_t = 256)]
+        concurrency: usize,
+        /// How long a claimed batch stays this worker's without renewal (renewed every third of it).
+        #[arg(long, default_value_t = 30)]
+        lease_secs: u64,
+        /// Batches worked on at once.
+        #[arg(long, default_value_t = 2)]
+        parallel: usize,
+        /// Stop when every batch is done (otherwise wait for new scans).
+        #[arg(long)]
+        exit_when_idle: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum EnrollKind {
+    Host,
+    Worker,
+    Dashboard,
+}
+
+#[derive(Args)]
+pub struct AgentArgs {
+    /// This host's fleet login (`nasguard fleet enroll host NAME` printed it).
+    #[arg(long, env = "NASGUARD_FLEET_DB", hide_env_values = true)]
+    pub db: String,
+    /// Report every this many seconds, forever (default: once).
+    #[arg(long)]
+    pub every: Option<u64>,
+    /// Config findings only: no live self-audit (no probes of this host's services).
+    #[arg(long)]
+    pub no_live: bool,
+    /// Deadline of each live probe.
+    #[arg(long, default_value_t = 3000)]
+    pub timeout_ms: u64,
 }
 
 #[derive(Args)]
@@ -134,6 +216,10 @@ pub struct ServeArgs {
     /// Address and port to listen on. Any address but loopback is served over HTTPS.
     #[arg(long, env = "NASGUARD_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: std::net::SocketAddr,
+    /// Also show a fleet (`/fleet`, `/api/v1/fleet/...`): its PostgreSQL URL, a dashboard login
+    /// (`nasguard fleet enroll dashboard NAME`).
+    #[arg(long, env = "NASGUARD_FLEET_DB", hide_env_values = true)]
+    pub fleet_db: Option<String>,
     /// Mark the session cookie Secure (when an HTTPS proxy on this host is in front).
     #[arg(long)]
     pub secure_cookies: bool,
@@ -193,20 +279,42 @@ pub enum TokenCmd {
 
 #[derive(Args)]
 pub struct ScanArgs {
+    /// `ssh://host[:port]`, `smb://...`, `nfs://...`, `iscsi://...` or a bare host (all four); a host may be a
+    /// CIDR block (`10.0.0.0/24`, `[fd00::/120]`) or a range (`10.0.0.1-10.0.3.254`, `10.0.0.1-254`).
     pub targets: Vec<String>,
-    /// A file of targets, one per line (# comments allowed).
+    /// A file of targets, one per line (# comments allowed); may be given more than once.
     #[arg(long = "targets", id = "targets_file", value_name = "FILE")]
-    pub targets_file: Option<PathBuf>,
+    pub targets_file: Vec<PathBuf>,
     /// How many probes run at once.
     #[arg(long, default_value_t = 64)]
     pub concurrency: usize,
     /// Per-target connect and read deadline.
     #[arg(long, default_value_t = 3000)]
     pub timeout_ms: u64,
+    /// Results are written as each target completes, whatever the format:
+    /// jsonl is one line per target, then a summary line.
     #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    pub format: Option<ScanFormat>,
     #[arg(long, value_enum, default_value = "high")]
     pub fail_on: FailOn,
+    /// Progress on standard error (done/total, rate, ETA): shown when it is a terminal.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub progress: ProgressMode,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ScanFormat {
+    Text,
+    Json,
+    Jsonl,
+    Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ProgressMode {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Args)]

@@ -3,6 +3,7 @@
 //! validation error (nothing written), 3 incomplete.
 
 mod args;
+mod fleet;
 
 use args::*;
 use clap::Parser;
@@ -18,6 +19,7 @@ use std::process::ExitCode;
 /// Writes a line to standard output; an error (a closed pipe: `nasguard
 /// apply --dry-run | head`) returns from the command, and `main` ends quietly
 /// on a broken pipe instead of panicking as `println!` would.
+#[macro_export]
 macro_rules! outln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
@@ -427,6 +429,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Manpages { out } => manpages(out),
         Command::Admin(cmd) => admin(&cli, cmd),
         Command::Token(cmd) => token(&cli, cmd),
+        Command::Fleet(a) => fleet::fleet(&cli, a),
+        Command::Agent(a) => fleet::agent(&cli, a),
         Command::Rules => {
             let rules: Vec<_> = nasguard_policy::catalog().iter().map(|r| r.info).collect();
             if json {
@@ -635,55 +639,81 @@ fn iscsi(cli: &Cli, cmd: &IscsiCmd) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn scan(json: bool, a: &ScanArgs) -> anyhow::Result<ExitCode> {
-    use std::io::IsTerminal;
-    let mut args = a.targets.clone();
-    if let Some(file) = &a.targets_file {
-        let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-        args.extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from));
+/// A progress line on standard error: done/total, rate and time left,
+/// at most five times a second.
+struct Progress {
+    start: std::time::Instant,
+    last: std::time::Instant,
+}
+
+impl Progress {
+    fn show(&mut self, done: u64, total: u64) {
+        let now = std::time::Instant::now();
+        if done < total && now.duration_since(self.last) < std::time::Duration::from_millis(200) {
+            return;
+        }
+        self.last = now;
+        let secs = now.duration_since(self.start).as_secs_f64().max(1e-3);
+        let rate = done as f64 / secs;
+        let eta = if rate > 0.0 { (total.saturating_sub(done)) as f64 / rate } else { 0.0 };
+        let pct = if total > 0 { 100.0 * done as f64 / total as f64 } else { 100.0 };
+        eprint!(
+            "\r{done}/{total} targets ({pct:.1}%), {rate:.0}/s, ETA {}:{:02}   ",
+            (eta as u64) / 60,
+            (eta as u64) % 60
+        );
+        if done >= total {
+            eprintln!();
+        }
     }
-    if args.is_empty() {
+}
+
+fn scan(json: bool, a: &ScanArgs) -> anyhow::Result<ExitCode> {
+    use nasguard_ops::scan::{StreamFormat, TargetSources, scan_stream};
+    use std::io::IsTerminal;
+    if a.targets.is_empty() && a.targets_file.is_empty() {
         anyhow::bail!("name at least one target (e.g. ssh://127.0.0.1:22) or pass --targets FILE");
     }
-    let targets = nasguard_ops::scan::targets(&args)?;
-    let tty = std::io::stderr().is_terminal();
-    let progress: std::sync::Arc<dyn Fn(usize, usize) + Send + Sync> = std::sync::Arc::new(move |done, total| {
-        if tty {
-            eprint!("\rprobed {done}/{total}");
-            if done == total {
-                eprintln!();
-            }
+    let sources = TargetSources::new(&a.targets, &a.targets_file)?;
+    let format = match a.format.unwrap_or(if json { ScanFormat::Json } else { ScanFormat::Text }) {
+        ScanFormat::Text => StreamFormat::Text,
+        ScanFormat::Json => StreamFormat::Json,
+        ScanFormat::Jsonl => StreamFormat::Lines,
+        ScanFormat::Sarif => StreamFormat::Sarif,
+    };
+    let show = match a.progress {
+        ProgressMode::Auto => std::io::stderr().is_terminal(),
+        ProgressMode::Always => true,
+        ProgressMode::Never => false,
+    };
+    let now = std::time::Instant::now();
+    let mut bar = Progress { start: now, last: now };
+    let mut progress = |done: u64, total: u64| {
+        if show {
+            bar.show(done, total);
         }
-    });
+    };
+    // The first failures are named as they happen; the rest are counted.
+    const NAMED: u64 = 20;
+    let mut named = 0;
+    let mut failed = |r: &nasguard_probe::ProbeResult| {
+        named += 1;
+        if named <= NAMED {
+            let e = r.error.as_ref().map(ToString::to_string).unwrap_or_default();
+            eprintln!("{}error: {}: {e}", if show { "\r" } else { "" }, r.target.url());
+        }
+    };
     let timeout = std::time::Duration::from_millis(a.timeout_ms.max(1));
-    let outcome = nasguard_ops::scan::scan(targets, a.concurrency, timeout, progress)?;
-    match a.format.unwrap_or(if json { Format::Json } else { Format::Text }) {
-        Format::Json => outln!("{}", serde_json::to_string_pretty(&outcome.to_json())?),
-        Format::Sarif => {
-            outln!(
-                "{}",
-                serde_json::to_string_pretty(&nasguard_report::to_sarif(&outcome.report, env!("CARGO_PKG_VERSION")))?
-            )
-        }
-        Format::Text => {
-            for r in &outcome.results {
-                match &r.error {
-                    Some(e) => outln!("{:<32} error: {e}", r.target.url()),
-                    None => outln!("{:<32} ok ({} ms)", r.target.url(), r.elapsed_ms),
-                }
-            }
-            outln!();
-            outln!("{}", nasguard_report::to_text(&outcome.report).trim_end());
-        }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let tally = scan_stream(&sources, a.concurrency, timeout, format, &mut out, &mut progress, &mut failed)?;
+    if tally.failed > NAMED {
+        eprintln!("error: {} more targets could not be probed", tally.failed - NAMED);
     }
-    let failed: Vec<_> = outcome.failed().collect();
-    if !failed.is_empty() {
-        for r in &failed {
-            eprintln!("error: {}: {}", r.target.url(), r.error.as_ref().map(ToString::to_string).unwrap_or_default());
-        }
+    if tally.failed > 0 {
         return Ok(ExitCode::from(3));
     }
-    Ok(if outcome.report.fails(a.fail_on.threshold()) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if tally.findings.fails(a.fail_on.threshold()) { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn print_services(list: &[nasguard_ops::ServiceStatus]) -> anyhow::Result<()> {
@@ -833,6 +863,7 @@ fn serve(cli: &Cli, a: &ServeArgs) -> anyhow::Result<ExitCode> {
         tls: https,
         body_read: std::time::Duration::from_secs(a.body_timeout),
         max_connections: usize::try_from(a.max_connections).unwrap_or(usize::MAX),
+        fleet_db: a.fleet_db.clone(),
     };
     let (state, setup) = nasguard_server::prepare(&cli.state_dir, options)?;
     let served = match (&a.tls_cert, &a.tls_key) {

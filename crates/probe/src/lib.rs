@@ -4,7 +4,10 @@
 
 mod target;
 
-pub use target::{Target, parse_targets};
+#[cfg(feature = "responder")]
+pub mod responder;
+
+pub use target::{Target, TargetSpec, default_port, parse_targets};
 
 use nasguard_model::Service;
 use nasguard_policy::observed::{
@@ -349,10 +352,47 @@ pub async fn probe(target: Target, timeout: Duration) -> ProbeResult {
     }
 }
 
+/// Probes each target of `targets`, at most `concurrency` at a time, and
+/// hands each result to `each` as it completes (completion order), with
+/// the tag it came with. Targets are taken from the iterator only as
+/// probes finish, so memory follows `concurrency`, not the number of
+/// targets.
+pub async fn scan_tagged<K: Send + 'static>(
+    targets: impl IntoIterator<Item = (K, Target)>,
+    concurrency: usize,
+    timeout: Duration,
+    mut each: impl FnMut(K, ProbeResult),
+) {
+    let limit = concurrency.max(1);
+    let mut set = tokio::task::JoinSet::new();
+    for (tag, t) in targets {
+        while set.len() >= limit {
+            if let Some(Ok((tag, r))) = set.join_next().await {
+                each(tag, r);
+            }
+        }
+        set.spawn(async move { (tag, probe(t, timeout).await) });
+    }
+    while let Some(joined) = set.join_next().await {
+        if let Ok((tag, r)) = joined {
+            each(tag, r);
+        }
+    }
+}
+
+/// [`scan_tagged`] without tags.
+pub async fn scan_each(
+    targets: impl IntoIterator<Item = Target>,
+    concurrency: usize,
+    timeout: Duration,
+    mut each: impl FnMut(ProbeResult),
+) {
+    scan_tagged(targets.into_iter().map(|t| ((), t)), concurrency, timeout, |(), r| each(r)).await;
+}
+
 /// Probes every target, at most `concurrency` at a time; `progress` is
-/// called after each one with (done, total). Results come in input order.
-/// Tasks are started as others finish, so memory in flight follows
-/// `concurrency`, not the number of targets.
+/// called after each one with (done, total). Results come in input order
+/// (for bounded lists: the API and the web page; the CLI streams).
 pub async fn scan(
     targets: Vec<Target>,
     concurrency: usize,
@@ -360,28 +400,15 @@ pub async fn scan(
     progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
 ) -> Vec<ProbeResult> {
     let total = targets.len();
-    let limit = concurrency.max(1);
-    let mut set = tokio::task::JoinSet::new();
     let mut out: Vec<Option<ProbeResult>> = (0..total).map(|_| None).collect();
     let mut done = 0;
-    let mut store = |joined: Option<Result<(usize, ProbeResult), tokio::task::JoinError>>, done: &mut usize| {
-        if let Some(Ok((i, r))) = joined
-            && let Some(slot) = out.get_mut(i)
-        {
+    scan_tagged(targets.into_iter().enumerate(), concurrency, timeout, |i, r| {
+        done += 1;
+        progress(done, total);
+        if let Some(slot) = out.get_mut(i) {
             *slot = Some(r);
         }
-        *done += 1;
-        progress(*done, total);
-    };
-    for (i, t) in targets.into_iter().enumerate() {
-        if set.len() >= limit {
-            let joined = set.join_next().await;
-            store(joined, &mut done);
-        }
-        set.spawn(async move { (i, probe(t, timeout).await) });
-    }
-    while let Some(joined) = set.join_next().await {
-        store(Some(joined), &mut done);
-    }
+    })
+    .await;
     out.into_iter().flatten().collect()
 }

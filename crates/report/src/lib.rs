@@ -4,6 +4,8 @@
 //! **Architecture invariant:** pure. The CLI, the API and the UI render the
 //! same `Report`; none of them formats findings on its own.
 
+pub mod stream;
+
 use nasguard_policy::{Finding, RuleInfo, Severity, Waived, catalog};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -171,7 +173,7 @@ fn sarif_rule(info: &RuleInfo) -> Value {
     })
 }
 
-fn sarif_result(f: &Finding, index: Option<usize>, suppression: Option<&str>) -> Value {
+pub(crate) fn sarif_result(f: &Finding, index: Option<usize>, suppression: Option<&str>) -> Value {
     let mut logical = vec![json!({"name": f.object, "kind": "resource"})];
     if let Some(at) = &f.location
         && let (Some(table), Some(name)) = (&at.table, at.logical())

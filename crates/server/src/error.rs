@@ -98,4 +98,14 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<nasguard_fleet::FleetError> for ApiError {
+    fn from(e: nasguard_fleet::FleetError) -> Self {
+        match e {
+            nasguard_fleet::FleetError::Ops(o) => ApiError::Ops(o),
+            nasguard_fleet::FleetError::Invalid(m) => ApiError::invalid("fleet", "query", m),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -189,6 +189,18 @@ impl FromPath for TokenId {
     }
 }
 
+/// `{name}` of a fleet host: what could not be a host's name names none.
+pub struct FleetHost(pub String);
+
+impl FromPath for FleetHost {
+    fn from_path(params: &Params) -> Result<Self, ApiError> {
+        let name = params.get("name");
+        nasguard_fleet::model::check_name("host", name)
+            .map(|()| FleetHost(name.to_string()))
+            .map_err(|_| ApiError::NotFound(format!("no host {name:?} in the fleet")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,7 +83,18 @@ pub fn router(state: Shared) -> Router {
 pub fn prepare(dir: &Path, options: ServeOptions) -> Result<(Shared, Option<String>), nasguard_ops::OpsError> {
     let ng = Nasguard::open(dir, "server")?;
     let setup = if ng.admin_count()? == 0 { Some(nasguard_ops::random_token()?) } else { None };
-    let state = AppState::new(dir.to_path_buf(), ng, options, metrics::handle());
+    let fleet = match &options.fleet_db {
+        Some(url) => Some(nasguard_fleet::pool(url, 16).map_err(|e| {
+            nasguard_ops::OpsError::Invalid(nasguard_model::ValidationErrors::single(
+                "serve",
+                "fleet_db",
+                e.to_string(),
+            ))
+        })?),
+        None => None,
+    };
+    let mut state = AppState::new(dir.to_path_buf(), ng, options, metrics::handle());
+    state.fleet = fleet;
     if let Ok(mut slot) = state.setup_token.lock() {
         slot.clone_from(&setup);
     }

@@ -17,6 +17,11 @@ pub const REQUEST_SECONDS: &str = "nasguard_http_request_duration_seconds";
 pub const APPLY_TOTAL: &str = "nasguard_apply_total";
 pub const FINDINGS: &str = "nasguard_findings";
 pub const SERVICE_UP: &str = "nasguard_service_up";
+pub const FLEET_UP: &str = "nasguard_fleet_store_up";
+pub const FLEET_HOSTS: &str = "nasguard_fleet_hosts";
+pub const FLEET_FINDINGS: &str = "nasguard_fleet_findings";
+pub const FLEET_DRIFT: &str = "nasguard_fleet_drift";
+pub const FLEET_REPORTS: &str = "nasguard_fleet_reports";
 
 /// The process-wide recorder (installed once; tests start many servers).
 pub fn handle() -> PrometheusHandle {
@@ -45,6 +50,17 @@ fn describe() {
     metrics::describe_counter!(APPLY_TOTAL, "Applies by outcome (ok: put in place; failed: refused, old config kept)");
     metrics::describe_gauge!(FINDINGS, "Findings of the stored configuration by rule and severity (waivers applied)");
     metrics::describe_gauge!(SERVICE_UP, "1 when the service runs, 0 when it does not");
+    metrics::describe_gauge!(
+        FLEET_UP,
+        "1 when the fleet figures could be read (serve --fleet-db; they are kept about 10 s)"
+    );
+    metrics::describe_gauge!(
+        FLEET_HOSTS,
+        "Fleet hosts enrolled (state=all) and reporting in the last day (state=reporting)"
+    );
+    metrics::describe_gauge!(FLEET_FINDINGS, "Findings across the fleet's newest reports, by severity");
+    metrics::describe_gauge!(FLEET_DRIFT, "Drifted settings across the fleet's newest reports");
+    metrics::describe_gauge!(FLEET_REPORTS, "Reports in the fleet store (estimate)");
     for outcome in ["ok", "failed"] {
         metrics::counter!(APPLY_TOTAL, "outcome" => outcome).absolute(0);
     }
@@ -85,5 +101,28 @@ pub async fn render(State(state): State<Shared>, caller: Caller) -> ApiResult<Re
         let up = if s.status.running { 1.0 } else { 0.0 };
         metrics::gauge!(SERVICE_UP, "service" => s.status.service.to_string()).set(up);
     }
+    if state.fleet.is_some() {
+        fleet_figures(&state).await;
+    }
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response())
+}
+
+/// The fleet's totals as gauges; a store that does not answer is
+/// `nasguard_fleet_store_up 0`, not a failed scrape.
+async fn fleet_figures(state: &Shared) {
+    let totals = match state.fleet_pool() {
+        Ok(pool) => state.fleet_cache.totals(pool).await.ok(),
+        Err(_) => None,
+    };
+    metrics::gauge!(FLEET_UP).set(if totals.is_some() { 1.0 } else { 0.0 });
+    let Some(t) = totals else { return };
+    metrics::gauge!(FLEET_HOSTS, "state" => "all").set(t.hosts as f64);
+    metrics::gauge!(FLEET_HOSTS, "state" => "reporting").set(t.reporting as f64);
+    for (severity, n) in
+        [("critical", t.critical), ("high", t.high), ("medium", t.medium), ("low", t.low), ("info", t.info)]
+    {
+        metrics::gauge!(FLEET_FINDINGS, "severity" => severity).set(n as f64);
+    }
+    metrics::gauge!(FLEET_DRIFT).set(t.drift as f64);
+    metrics::gauge!(FLEET_REPORTS).set(t.reports as f64);
 }

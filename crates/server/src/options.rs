@@ -26,10 +26,19 @@ pub struct ServeOptions {
     pub body_read: Duration,
     /// Connections served at once; more wait in the kernel's backlog.
     pub max_connections: usize,
+    /// The fleet store (`postgres://...`, a dashboard login) for `/fleet`
+    /// and `/api/v1/fleet/...`; none: those answer 404.
+    pub fleet_db: Option<String>,
 }
 
 impl Default for ServeOptions {
     fn default() -> Self {
-        ServeOptions { secure_cookies: false, tls: false, body_read: BODY_READ, max_connections: MAX_CONNECTIONS }
+        ServeOptions {
+            secure_cookies: false,
+            tls: false,
+            body_read: BODY_READ,
+            max_connections: MAX_CONNECTIONS,
+            fleet_db: None,
+        }
     }
 }

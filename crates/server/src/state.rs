@@ -27,6 +27,10 @@ pub struct AppState {
     /// This process terminates TLS itself (HSTS is sent).
     pub tls: bool,
     pub options: ServeOptions,
+    /// Connections to the fleet store, when serving one (`--fleet-db`).
+    pub fleet: Option<nasguard_fleet::Pool>,
+    /// The fleet-wide figures, kept a few seconds (`dash::Cache`).
+    pub fleet_cache: nasguard_fleet::dash::Cache,
 }
 
 pub type Shared = Arc<AppState>;
@@ -45,7 +49,21 @@ impl AppState {
             secure_cookies: options.secure_cookies || options.tls,
             tls: options.tls,
             options,
+            fleet: None,
+            fleet_cache: nasguard_fleet::dash::Cache::default(),
         }
+    }
+
+    /// A connection to the fleet store; 404 when this server has none.
+    pub async fn fleet(&self) -> ApiResult<nasguard_fleet::PooledClient> {
+        self.fleet_pool()?.get().await.map_err(|e| ApiError::Internal(format!("the fleet store: {e}")))
+    }
+
+    /// The fleet store's pool; 404 when this server has none.
+    pub fn fleet_pool(&self) -> ApiResult<&nasguard_fleet::Pool> {
+        self.fleet
+            .as_ref()
+            .ok_or_else(|| ApiError::NotFound("this server has no fleet store (nasguard serve --fleet-db URL)".into()))
     }
 
     /// Runs `f` on the store as `actor`, off the async threads.

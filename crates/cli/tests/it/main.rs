@@ -9,6 +9,7 @@ mod apply;
 mod attacks;
 mod cli;
 mod configdir;
+mod fleet;
 mod iscsi;
 mod nfs;
 mod package;

@@ -329,3 +329,58 @@ fn targets_come_from_a_file_too() {
     let out = s.run(&["scan", "gopher://x"]);
     assert_eq!(out.code, 2);
 }
+
+#[test]
+fn cidr_blocks_and_ranges_stream_as_jsonl_json_and_sarif() {
+    use nasguard_probe::responder::{Kind, Responder};
+    let s = Sandbox::new();
+    let ssh = Responder::start(Kind::Ssh, 0, 1).unwrap();
+    let block = format!("ssh://127.6.0.0/25:{}", ssh.port);
+    let range = format!("ssh://127.6.1.1-20:{}", ssh.port);
+    std::fs::write(s.path("more"), format!("# a file of blocks\nssh://127.6.2.0-127.6.2.9:{}\n", ssh.port)).unwrap();
+    let file = s.path("more").to_string_lossy().into_owned();
+    let base = ["scan", "--fail-on", "none", "--timeout-ms", "5000", "--progress", "never"];
+    let run = |format: &str| {
+        let mut args = base.to_vec();
+        args.extend(["--format", format, &block, &range, "--targets", &file]);
+        let out = s.run(&args);
+        assert_eq!(out.code, 0, "{format}: {}", out.stderr);
+        out.stdout
+    };
+
+    // JSON Lines: one line per target as it completes, then the summary.
+    let lines: Vec<Value> = run("jsonl").lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 128 + 20 + 10 + 1);
+    let hosts: BTreeSet<String> = lines[..158].iter().map(|l| l["target"]["host"].as_str().unwrap().into()).collect();
+    assert_eq!(hosts.len(), 158);
+    assert!(hosts.contains("127.6.0.127") && hosts.contains("127.6.1.20") && hosts.contains("127.6.2.9"));
+    for l in &lines[..158] {
+        assert!(l["observed"]["ssh"]["banner"].as_str().unwrap().starts_with("SSH-2.0-OpenSSH_9.2"), "{l}");
+        assert!(l["findings"].is_array());
+    }
+    let summary = &lines[158]["summary"];
+    assert_eq!((summary["targets"].as_u64(), summary["failed"].as_u64()), (Some(158), Some(0)));
+    let per_target: usize = lines[..158].iter().map(|l| l["findings"].as_array().unwrap().len()).sum();
+    assert_eq!(summary["total"].as_u64(), Some(per_target as u64));
+
+    // The JSON contract, streamed: the same targets and findings.
+    let v: Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(v["targets"].as_array().unwrap().len(), 158);
+    assert_eq!(v["findings"].as_array().unwrap().len(), per_target);
+    assert_eq!(v["summary"]["targets"], 158);
+    // SARIF, streamed: one result per finding.
+    let sarif: Value = serde_json::from_str(&run("sarif")).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), per_target);
+
+    // Progress on demand: done/total, rate and ETA on standard error.
+    let out = s.run(&["scan", "--fail-on", "none", "--progress", "always", "--format", "jsonl", &range]);
+    assert!(out.stderr.contains("20/20 targets (100.0%)") && out.stderr.contains("ETA"), "{}", out.stderr);
+    // A block that is not one is refused, naming it.
+    let out = s.run(&["scan", "ssh://127.0.0.0/33"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("CIDR"), "{}", out.stderr);
+    let out = s.run(&["scan", "127.0.0.9-3"]);
+    assert_eq!(out.code, 2);
+    assert!(ssh.served() >= 3 * 158 + 20);
+}

@@ -5,6 +5,7 @@
 
 mod audit;
 mod common;
+mod fleet;
 mod iscsi;
 mod services;
 mod shares;
@@ -99,6 +100,11 @@ pub fn protected() -> OpenApiRouter<Shared> {
         .routes(routes!(audit::rules))
         .routes(routes!(users::users_list, users::users_set))
         .routes(routes!(users::users_delete))
+        .routes(routes!(fleet::fleet_hosts))
+        .routes(routes!(fleet::fleet_host))
+        .routes(routes!(fleet::fleet_rules))
+        .routes(routes!(fleet::fleet_trend))
+        .routes(routes!(fleet::fleet_summary))
         .routes(routes!(openapi_json))
         .merge(
             OpenApiRouter::new()

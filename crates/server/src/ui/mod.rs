@@ -9,6 +9,7 @@
 
 mod account;
 mod dashboard;
+mod fleet;
 mod forms;
 mod frame;
 mod iscsi;
@@ -52,6 +53,7 @@ pub fn protected() -> Router<Shared> {
         .merge(truenas::routes())
         .merge(account::routes())
         .merge(session::routes())
+        .merge(fleet::routes())
 }
 
 fn asset(content_type: &'static str, body: &'static [u8]) -> Response {

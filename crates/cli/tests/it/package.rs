@@ -223,7 +223,8 @@ fn the_deb_ships_the_binary_a_hardened_unit_man_pages_and_completions() {
         "Environment=NASGUARD_LISTEN=[::]:8443",
         "EnvironmentFile=-/etc/default/nasguard",
         "NoNewPrivileges=yes",
-        "SystemCallFilter=@system-service",
+        "SystemCallFilter=@system-service @mount",
+        "ProtectHome=read-only",
         "RestartPreventExitStatus=2",
     ] {
         assert!(unit.lines().any(|l| l == want), "{want} in\n{unit}");

@@ -21,6 +21,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
+/// The properties `systemctl show` is asked for a unit's state.
+const STATE_PROPERTIES: [&str; 10] =
+    ["-p", "ActiveState", "-p", "SubState", "-p", "MainPID", "-p", "UnitFileState", "-p", "LoadState"];
+
 /// Debian's unit for a service with these backends.
 pub fn unit(service: Service, backends: Backends) -> &'static str {
     match service {
@@ -125,23 +129,9 @@ impl Systemd {
     /// `systemctl show` of a unit: ActiveState, SubState, MainPID,
     /// UnitFileState, LoadState.
     pub fn show(&self, service: Service, unit: &str) -> Result<BTreeMap<String, String>> {
-        let (_, out) = self.systemctl(
-            service,
-            &[
-                "show",
-                unit,
-                "-p",
-                "ActiveState",
-                "-p",
-                "SubState",
-                "-p",
-                "MainPID",
-                "-p",
-                "UnitFileState",
-                "-p",
-                "LoadState",
-            ],
-        )?;
+        let mut args = vec!["show", unit];
+        args.extend(STATE_PROPERTIES);
+        let (_, out) = self.systemctl(service, &args)?;
         Ok(out.lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_string(), v.trim().to_string())).collect())
     }
 
@@ -228,20 +218,8 @@ impl Systemd {
         let units: Vec<&str> = Service::ALL.iter().map(|s| self.unit(*s)).collect();
         let mut args = vec!["show"];
         args.extend(&units);
-        args.extend([
-            "-p",
-            "Id",
-            "-p",
-            "ActiveState",
-            "-p",
-            "SubState",
-            "-p",
-            "MainPID",
-            "-p",
-            "UnitFileState",
-            "-p",
-            "LoadState",
-        ]);
+        args.extend(["-p", "Id"]);
+        args.extend(STATE_PROPERTIES);
         let (_, out) = self.systemctl(Service::Smb, &args)?;
         let blocks: Vec<BTreeMap<String, String>> = out
             .split("\n\n")

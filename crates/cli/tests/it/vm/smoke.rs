@@ -87,32 +87,10 @@ fn host_reaches_the_guest_sshd_through_its_forward() {
     }
     let Some(vm) = Vm::get() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let known = vm.run.join("known_hosts");
-    let port = vm.port(22).to_string();
-    let ssh = |key: &std::path::Path, cmd: &str| {
-        client(
-            "ssh",
-            &[
-                "-p",
-                &port,
-                "-i",
-                key.to_str().unwrap(),
-                "-o",
-                "IdentitiesOnly=yes",
-                "-o",
-                "BatchMode=yes",
-                "-o",
-                "StrictHostKeyChecking=yes",
-                "-o",
-                &format!("UserKnownHostsFile={}", known.display()),
-                "root@127.0.0.1",
-                cmd,
-            ],
-        )
-    };
+    let ssh = |key: &std::path::Path, cmd: &str| super::host::ssh_to_guest(&vm, key, "root", &[], cmd);
     // The image's root key, and ssh.service's pinned host key: the server
     // end is the guest's port 22 (not the harness's own sshd on 2222).
-    let (rc, out) = ssh(&super::vm_dir().join("image/id_ed25519"), "cat /etc/hostname; echo $SSH_CONNECTION");
+    let (rc, out) = ssh(&super::host::root_key(), "cat /etc/hostname; echo $SSH_CONNECTION");
     assert_eq!(rc, 0, "{out}");
     assert!(out.starts_with("nasguard-vm\n"), "{out}");
     assert!(out.trim_end().ends_with(" 22"), "{out}");

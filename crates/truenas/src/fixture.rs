@@ -5,7 +5,7 @@
 
 use crate::db::{Db, Table, Value};
 use crate::schema::TABLES;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The schema generations the fixtures model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -233,4 +233,21 @@ pub fn write_tar(db_file: &Path, secret: Option<&[u8]>, out: &Path) -> std::io::
 /// huge values).
 pub fn exec_sql(path: &Path, sql: &str) -> rusqlite::Result<()> {
     rusqlite::Connection::open(path)?.execute_batch(sql)
+}
+
+/// One of the reference TrueNAS databases (`../shared/reference/truenas-db/`
+/// beside the repository, or `$NASGUARD_TRUENAS_DB`), read where they lie,
+/// never copied. Panics naming where it looked: the tests that use them
+/// must not pass without them.
+pub fn reference_db(name: &str) -> PathBuf {
+    let dir = std::env::var_os("NASGUARD_TRUENAS_DB").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/truenas-db"),
+        PathBuf::from,
+    );
+    assert!(
+        dir.is_dir(),
+        "the reference TrueNAS databases are not at {} (the repository sits beside ../shared; or set NASGUARD_TRUENAS_DB)",
+        dir.display()
+    );
+    dir.join(name)
 }

@@ -44,7 +44,7 @@ const RELEASES: [(&str, &str); 5] = [
 ];
 
 fn reference(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/truenas-db").join(name)
+    crate::fixture::reference_db(name)
 }
 
 fn rules(findings: &[nasguard_policy::Finding]) -> BTreeSet<String> {

@@ -14,7 +14,7 @@ const RELEASES: [&str; 5] = ["TS-24.04.2.5", "TS-25.04.2.6", "TS-25.10.6", "TS-2
 
 fn reference(name: &str) -> PathBuf {
     // The repository root's sibling `shared/`, as CI lays it out too.
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/truenas-db").join(name)
+    nasguard_truenas::fixture::reference_db(name)
 }
 
 fn nasguard(args: &[&str]) -> (i32, String, String) {

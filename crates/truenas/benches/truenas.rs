@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use nasguard_truenas::fixture::{Release, add, minimal, write_sqlite};
+use nasguard_truenas::fixture::{Release, add, add_portal, minimal, write_sqlite};
 
 fn big(dir: &std::path::Path) -> std::path::PathBuf {
     let mut db = minimal(Release::V25_04);
@@ -41,16 +41,7 @@ fn big(dir: &std::path::Path) -> std::path::PathBuf {
             ],
         );
     }
-    add(&mut db, "services_iscsitargetportal", vec![("id", 1.into()), ("iscsi_target_portal_tag", 1.into())]);
-    add(
-        &mut db,
-        "services_iscsitargetportalip",
-        vec![
-            ("id", 1.into()),
-            ("iscsi_target_portalip_portal_id", 1.into()),
-            ("iscsi_target_portalip_ip", "0.0.0.0".into()),
-        ],
-    );
+    add_portal(&mut db, "0.0.0.0");
     for i in 1..=500i64 {
         let user = format!("user{i}");
         let iqn = format!("iqn.2026-01.lan.pc:{i}");

@@ -251,3 +251,13 @@ pub fn reference_db(name: &str) -> PathBuf {
     );
     dir.join(name)
 }
+
+/// Portal 1 (tag 1) listening on `ip`: the portal every iSCSI fixture needs.
+pub fn add_portal(db: &mut Db, ip: &str) {
+    add(db, "services_iscsitargetportal", vec![("id", 1.into()), ("iscsi_target_portal_tag", 1.into())]);
+    add(
+        db,
+        "services_iscsitargetportalip",
+        vec![("id", 1.into()), ("iscsi_target_portalip_portal_id", 1.into()), ("iscsi_target_portalip_ip", ip.into())],
+    );
+}

@@ -1,6 +1,6 @@
 use super::*;
 use crate::db::Value;
-use crate::fixture::{Release, add, minimal, set, write_sqlite, write_tar};
+use crate::fixture::{Release, add, add_portal, minimal, set, write_sqlite, write_tar};
 use nasguard_policy::Severity;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -301,16 +301,7 @@ fn chap_secrets_empty_and_sealed() {
 #[test]
 fn iscsi_groups_networks_and_everyone() {
     let mut db = minimal(Release::V25_04);
-    add(&mut db, "services_iscsitargetportal", vec![("id", 1.into()), ("iscsi_target_portal_tag", 1.into())]);
-    add(
-        &mut db,
-        "services_iscsitargetportalip",
-        vec![
-            ("id", 1.into()),
-            ("iscsi_target_portalip_portal_id", 1.into()),
-            ("iscsi_target_portalip_ip", "0.0.0.0".into()),
-        ],
-    );
+    add_portal(&mut db, "0.0.0.0");
     add(
         &mut db,
         "services_iscsitargetauthorizedinitiator",

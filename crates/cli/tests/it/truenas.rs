@@ -5,7 +5,7 @@
 use crate::nfs::{Net, server};
 use crate::support::{Browser, Sandbox, client, have};
 use nasguard_truenas::db::Value;
-use nasguard_truenas::fixture::{Release, add, minimal, set, write_sqlite, write_tar};
+use nasguard_truenas::fixture::{Release, add, add_portal, minimal, set, write_sqlite, write_tar};
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -156,16 +156,7 @@ fn evil_tar() -> Vec<u8> {
 fn chap_backup(dir: &Path, key: &[u8; 32], with_seed: bool) -> PathBuf {
     let mut db = minimal(Release::V25_04);
     set(&mut db, "services_nfs", "nfs_srv_allow_nonroot", false.into());
-    add(&mut db, "services_iscsitargetportal", vec![("id", 1.into()), ("iscsi_target_portal_tag", 1.into())]);
-    add(
-        &mut db,
-        "services_iscsitargetportalip",
-        vec![
-            ("id", 1.into()),
-            ("iscsi_target_portalip_portal_id", 1.into()),
-            ("iscsi_target_portalip_ip", "127.0.0.1".into()),
-        ],
-    );
+    add_portal(&mut db, "127.0.0.1");
     add(
         &mut db,
         "services_iscsitargetauthcredential",

@@ -857,6 +857,14 @@ fn config_dir_findings(s: &Sandbox, etc: &std::path::Path) -> Vec<Value> {
     v["findings"].as_array().unwrap().clone()
 }
 
+/// `audit --config-dir` on a directory holding only `samba/smb.conf` = `text`.
+fn smb_conf_findings(s: &Sandbox, text: &str) -> Vec<Value> {
+    let etc = s.path("etc");
+    std::fs::create_dir_all(etc.join("samba")).unwrap();
+    std::fs::write(etc.join("samba/smb.conf"), text).unwrap();
+    config_dir_findings(s, &etc)
+}
+
 /// `audit --truenas-config FILE` as JSON findings (no store needed).
 fn truenas_findings(file: &std::path::Path) -> Vec<Value> {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_nasguard"))
@@ -1324,14 +1332,10 @@ fn a_zero_mask_in_any_spelling_is_everyone() {
 #[test]
 fn a_guest_account_that_is_root_raises_smb_012() {
     let s = Sandbox::new();
-    let etc = s.path("etc");
-    std::fs::create_dir_all(etc.join("samba")).unwrap();
-    std::fs::write(
-        etc.join("samba/smb.conf"),
+    let findings = smb_conf_findings(
+        &s,
         "[global]\n  guest account = root\n[data]\n  path = /srv/data\n  guest ok = yes\n  invalid users = root\n",
-    )
-    .unwrap();
-    let findings = config_dir_findings(&s, &etc);
+    );
     assert!(has(&findings, "SMB-012", Some("high"), "guest account"), "{findings:#?}");
     use nasguard_truenas::fixture::{set, write_sqlite};
     let mut db = truenas_backup("", "");
@@ -1423,18 +1427,14 @@ fn a_match_block_ends_with_the_file_that_opened_it() {
 #[test]
 fn the_homes_section_is_judged_like_any_share() {
     let s = Sandbox::new();
-    let etc = s.path("etc");
-    std::fs::create_dir_all(etc.join("samba")).unwrap();
-    std::fs::write(
-        etc.join("samba/smb.conf"),
+    let findings = smb_conf_findings(
+        &s,
         "[global]\n[homes]\n  path = /\n  force user = root\n  guest ok = yes\n  invalid users = root\n",
-    )
-    .unwrap();
-    let findings = config_dir_findings(&s, &etc);
+    );
     assert!(has(&findings, "SMB-012", Some("high"), "force user"), "{findings:#?}");
     assert!(findings.iter().any(|f| f["rule"] == "SMB-008"), "{findings:#?}");
     // import still leaves it behind, named.
-    let o = s.run(&["import", "--from", etc.to_str().unwrap()]);
+    let o = s.run(&["import", "--from", s.path("etc").to_str().unwrap()]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stdout.contains("[homes]"), "{}", o.stdout);
 }

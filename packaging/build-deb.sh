@@ -11,7 +11,9 @@
 # NASGUARD_DEB_COMPRESSION: dpkg-deb's -Z (default xz; the tests use none).
 #
 # The package: /usr/bin/nasguard; the unit nasguard.service (hardened, see
-# the file) and its settings /etc/default/nasguard (a conffile); man pages
+# the file) and its settings /etc/default/nasguard (a conffile); the fleet
+# agent's nasguard-agent.service + .timer and its login file
+# /etc/default/nasguard-agent (a conffile, 0600); man pages
 # and bash/zsh/fish completions, generated from the clap definitions by the
 # binary itself (`nasguard manpages`, `nasguard completions`); copyright.
 # Depends are worked out by dpkg-shlibdeps from the binary.
@@ -48,11 +50,15 @@ strip --strip-debug -o "$pkg/usr/bin/nasguard" "$bin"
 chmod 0755 "$pkg/usr/bin/nasguard"
 install -m 0644 "$here/nasguard.service" "$pkg/lib/systemd/system/nasguard.service"
 install -m 0644 "$here/nasguard.default" "$pkg/etc/default/nasguard"
+# The fleet agent: a oneshot unit, its timer, and its login (0600).
+install -m 0644 "$here/nasguard-agent.service" "$pkg/lib/systemd/system/nasguard-agent.service"
+install -m 0644 "$here/nasguard-agent.timer" "$pkg/lib/systemd/system/nasguard-agent.timer"
+install -m 0600 "$here/nasguard-agent.default" "$pkg/etc/default/nasguard-agent"
 install -m 0644 "$here/copyright" "$pkg/usr/share/doc/nasguard/copyright"
 for script in postinst prerm postrm; do
   install -m 0755 "$here/$script" "$pkg/DEBIAN/$script"
 done
-echo /etc/default/nasguard >"$pkg/DEBIAN/conffiles"
+printf '%s\n' /etc/default/nasguard /etc/default/nasguard-agent >"$pkg/DEBIAN/conffiles"
 
 "$pkg/usr/bin/nasguard" manpages --out "$work/man"
 for page in "$work"/man/*.1; do

@@ -86,16 +86,44 @@ pub trait Supervisor {
 /// kernel's socket tables (`/proc/net/tcp`, `tcp6`): kernel servers (nfsd,
 /// LIO) have no process to ask, and connecting would go through firewalls.
 pub fn listening(port: u16) -> bool {
+    !listen_inodes(port).is_empty()
+}
+
+/// The socket inodes of the TCP listeners on `port` (any address), from
+/// the kernel's socket tables.
+fn listen_inodes(port: u16) -> Vec<String> {
     let hex = format!(":{port:04X}");
-    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|f| {
-        std::fs::read_to_string(f).is_ok_and(|t| {
-            t.lines().skip(1).any(|l| {
-                let mut cols = l.split_whitespace();
-                let local = cols.nth(1).unwrap_or("");
-                let state = cols.nth(1).unwrap_or("");
-                local.ends_with(&hex) && state == "0A"
-            })
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .flat_map(|t| {
+            t.lines()
+                .skip(1)
+                .filter_map(|l| {
+                    // sl local rem st tx:rx tr:when retrnsmt uid timeout inode
+                    let cols: Vec<&str> = l.split_whitespace().collect();
+                    let (local, state, inode) = (cols.get(1)?, cols.get(3)?, cols.get(9)?);
+                    (local.ends_with(&hex) && *state == "0A").then(|| inode.to_string())
+                })
+                .collect::<Vec<_>>()
         })
+        .collect()
+}
+
+/// Whether process `pid` itself listens on TCP `port`: its open sockets
+/// matched against the listeners' inodes, so another program holding the
+/// port does not pass for the daemon.
+pub fn listening_by(pid: u32, port: u16) -> bool {
+    let listeners = listen_inodes(port);
+    if listeners.is_empty() {
+        return false;
+    }
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return false };
+    fds.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok()).any(|target| {
+        target
+            .to_str()
+            .and_then(|t| t.strip_prefix("socket:[")?.strip_suffix(']'))
+            .is_some_and(|inode| listeners.iter().any(|l| l == inode))
     })
 }
 
@@ -125,5 +153,25 @@ pub fn wait_for_port(addr: std::net::IpAddr, port: u16, timeout: Duration) -> bo
             return false;
         }
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listener_counts_for_its_own_process_only() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        assert!(listening(port));
+        assert!(listening_by(std::process::id(), port));
+        // Another process on this machine does not hold it.
+        let mut other = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        assert!(!listening_by(other.id(), port));
+        other.kill().unwrap();
+        other.wait().unwrap();
+        drop(l);
+        assert!(!listening_by(std::process::id(), port), "closed");
     }
 }

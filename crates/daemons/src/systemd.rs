@@ -13,7 +13,7 @@
 //!   2049: starting one backend stops the other, enabling one disables the
 //!   other.
 
-use crate::{DaemonError, Result, Status, Supervisor, listening, need};
+use crate::{DaemonError, Result, Status, Supervisor, need};
 use nasguard_model::Service;
 use nasguard_model::deployment::{Backends, IscsiBackend, NfsBackend};
 use nasguard_render::Layout;
@@ -245,7 +245,7 @@ impl Systemd {
         let get = |k: &str| m.get(k).cloned().unwrap_or_default();
         let ports = match service {
             Service::Smb => vec![self.layout.ports.smb],
-            Service::Ssh => vec![22],
+            Service::Ssh => sshd_ports(&self.layout.sshd_config()),
             Service::Nfs => vec![2049],
             Service::Iscsi => vec![3260],
         };
@@ -276,6 +276,24 @@ impl Systemd {
         }
         Ok(())
     }
+}
+
+/// The ports sshd listens on as its config file says (its `Port` lines;
+/// 22 when there are none): what `status` shows and what the health check
+/// after a reload waits for, so a port change is judged by the new port.
+fn sshd_ports(config: &std::path::Path) -> Vec<u16> {
+    use nasguard_model::ssh_keywords::{SshdLine, split_sshd_line};
+    let text = std::fs::read_to_string(config).unwrap_or_default();
+    let mut ports: Vec<u16> = text
+        .lines()
+        .filter_map(|line| match split_sshd_line(line) {
+            SshdLine::Keyword { keyword, rest } if keyword == "port" => rest.split_whitespace().next()?.parse().ok(),
+            _ => None,
+        })
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    if ports.is_empty() { vec![22] } else { ports }
 }
 
 impl Supervisor for Systemd {
@@ -341,24 +359,32 @@ impl Supervisor for Systemd {
         Systemd::status_all(self)
     }
 
-    /// Active, and (for the user-space daemons) listening on their port:
-    /// read from the kernel's socket tables, not by connecting, so neither
-    /// a bind address nor nasguard's own firewall decides the answer.
+    /// Active, and (for the user-space daemons) listening on their ports
+    /// with their own main process: read from the kernel's socket tables,
+    /// not by connecting, so neither a bind address nor nasguard's own
+    /// firewall decides the answer, and a port another program holds does
+    /// not pass for the daemon (sshd re-reads its config a moment after a
+    /// reload and may only then fail to bind).
     fn healthy(&self, service: Service) -> Result<()> {
-        let st = self.status(service)?;
-        if !st.running {
-            return Err(self.failed(service, "not active after reload:", st.state.as_deref().unwrap_or("")));
-        }
-        if matches!(service, Service::Smb | Service::Ssh) {
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-            while !st.ports.iter().all(|p| listening(*p)) {
-                if std::time::Instant::now() >= deadline {
-                    return Err(self.failed(service, "not listening after reload:", &format!("ports {:?}", st.ports)));
-                }
-                std::thread::sleep(std::time::Duration::from_millis(100));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let st = self.status(service)?;
+            if !st.running {
+                return Err(self.failed(service, "not active after reload:", st.state.as_deref().unwrap_or("")));
             }
+            if !matches!(service, Service::Smb | Service::Ssh) {
+                return Ok(());
+            }
+            let by_daemon = |p: &u16| st.pid.map_or_else(|| crate::listening(*p), |pid| crate::listening_by(pid, *p));
+            if st.ports.iter().all(by_daemon) {
+                return Ok(());
+            }
+            if std::time::Instant::now() >= deadline {
+                let what = format!("ports {:?} (main pid {:?})", st.ports, st.pid);
+                return Err(self.failed(service, "not listening after reload:", &what));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        Ok(())
     }
 }
 
@@ -408,6 +434,17 @@ mod tests {
         assert_eq!(verbs, ["stop nfs-server", "disable tgt", "enable rtslib-fb-targetctl"]);
         let ganesha = Systemd { systemctl: fake, journalctl: None, layout: layout(Backends::SANDBOX) };
         assert_eq!(ganesha.status(Service::Nfs).unwrap().unit.as_deref(), Some("nfs-ganesha"));
+    }
+
+    #[test]
+    fn sshd_listens_where_its_config_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("sshd_config");
+        assert_eq!(sshd_ports(&f), vec![22], "no file: sshd's default");
+        std::fs::write(&f, "# Port 1\nPasswordAuthentication no\n").unwrap();
+        assert_eq!(sshd_ports(&f), vec![22]);
+        std::fs::write(&f, "Port 2200\nport=2201\n  PORT 2200\n").unwrap();
+        assert_eq!(sshd_ports(&f), vec![2200, 2201]);
     }
 
     #[test]

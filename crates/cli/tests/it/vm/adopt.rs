@@ -14,8 +14,6 @@ const FILES: [&str; 4] =
 /// sshd setting, on top of Debian's defaults (root logs in with a key:
 /// `PermitRootLogin prohibit-password` by default).
 fn hand_written(vm: &Vm) {
-    // nasguard's shares keep streams in xattrs (samba-vfs-modules).
-    super::services::install_samba_vfs_modules(vm);
     vm.ssh_ok(&format!(
         "set -e
          mkdir -p /srv/photos /srv/media

@@ -137,11 +137,35 @@ fn the_deb_installs_and_serves_https_with_the_fingerprint_status_shows() {
     eprintln!("vm: systemd-analyze security nasguard.service: {}", security.trim());
     assert!(score <= 5.0, "{security}");
 
+    // The fleet agent: a oneshot unit and its timer. With this host's login
+    // set and the database unreachable (nothing listens on the guest's
+    // port 1), a run keeps its report in the outbox and succeeds, under a
+    // hardening of its own (it only reads, and writes its outbox).
+    vm.ssh_ok("systemd-analyze verify nasguard-agent.service nasguard-agent.timer");
+    assert_eq!(vm.ssh_ok("stat -c %a /etc/default/nasguard-agent").trim(), "600", "it holds a password");
+    vm.ssh_ok("echo 'NASGUARD_FLEET_DB=postgres://nasguard_h_vm:pw@127.0.0.1:1/fleet' >> /etc/default/nasguard-agent");
+    vm.ssh_ok("systemctl start nasguard-agent.service");
+    let kept = vm.ssh_ok("cat /var/lib/nasguard/fleet-outbox/*");
+    assert!(kept.contains("\"rule\""), "a report with this host's findings: {kept}");
+    let journal = vm.ssh_ok("journalctl -u nasguard-agent -o cat --no-pager");
+    assert!(journal.contains("kept in the outbox"), "{journal}");
+    vm.ssh_ok("systemctl enable --now nasguard-agent.timer");
+    assert_eq!(vm.ssh_ok("systemctl is-active nasguard-agent.timer").trim(), "active");
+    let agent = vm.ssh_ok("systemd-analyze security nasguard-agent.service --no-pager 2>&1 | tail -1");
+    eprintln!("vm: systemd-analyze security nasguard-agent.service: {}", agent.trim());
+    let agent_score: f64 = agent
+        .split("nasguard-agent.service:")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no exposure level in {agent:?}"));
+    assert!(agent_score < score, "the agent gets less than the server: {agent} vs {security}");
+
     // Removal stops the service and keeps the state (and the host's
     // originals in it); purge takes the settings file and keeps the state too.
     vm.ssh_ok("dpkg -r nasguard >/dev/null");
-    let gone = vm.ssh("systemctl is-active nasguard");
-    assert_eq!(String::from_utf8_lossy(&gone.stdout).trim(), "inactive");
+    let gone = vm.ssh("systemctl is-active nasguard nasguard-agent.timer");
+    assert_eq!(String::from_utf8_lossy(&gone.stdout).trim(), "inactive\ninactive");
     vm.ssh_ok("test ! -e /usr/bin/nasguard && test -e /var/lib/nasguard/nasguard.db && test -e /etc/default/nasguard");
     let purge = vm.ssh_ok("dpkg -P nasguard 2>&1");
     assert!(purge.contains("/var/lib/nasguard was kept"), "{purge}");

@@ -39,7 +39,12 @@ set -euo pipefail
 ACCEL=${NASGUARD_VM_ACCEL:-tcg}
 MEM=${NASGUARD_VM_MEM:-1024}
 SMP=${NASGUARD_VM_SMP:-2}
-BASE=${NASGUARD_VM_PORT_BASE:-29000}
+# A pool's guests (NAME, NAME-2, NAME-3: crates/cli/tests/it/vm) each get
+# their own range, so two booting at once never race for the same ports.
+case $VM_NAME in
+  *-[2-9]) BASE=${NASGUARD_VM_PORT_BASE:-$((29000 + (${VM_NAME##*-} - 1) * 1000))} ;;
+  *) BASE=${NASGUARD_VM_PORT_BASE:-29000} ;;
+esac
 BUILD_WAIT=${NASGUARD_VM_BUILD_WAIT:-900}
 BOOT_TIMEOUT=${NASGUARD_VM_BOOT_TIMEOUT:-300}
 mkdir -p "$RUN"

@@ -124,9 +124,13 @@ chroot "$ROOT" systemctl -q enable systemd-networkd.service nasguard-harness-ssh
 # tgt and LIO both bind 3260 and both start at boot (tgt wins): tgt stays
 # installed but disabled, so LIO (rtslib-fb-targetctl) owns 3260.
 chroot "$ROOT" systemctl -q disable tgt.service
-# Boot speed and quiet: nothing waits for "online", no periodic jobs.
+# Boot speed and quiet: nothing waits for "online", no periodic jobs. No
+# NetBIOS name service (nmbd: TrueNAS's recommendation too, and 15 s of an
+# emulated boot) and no AD domain controller (samba-ad-dc): nasguard
+# drives smbd.
 for u in systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
-  man-db.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer dpkg-db-backup.timer; do
+  man-db.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer dpkg-db-backup.timer \
+  nmbd.service samba-ad-dc.service; do
   chroot "$ROOT" systemctl -q mask "$u" 2>/dev/null || true
 done
 # SSH: one root key, accepted by ssh.service (port 22) and by the harness's

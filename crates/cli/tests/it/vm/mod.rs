@@ -6,9 +6,13 @@
 //! nextest runs every test in a process of its own, so the VM lives outside
 //! any test: it is found through its files under `/var/tmp/nasguard-vm/NAME/`
 //! (`qemu.pid`, `monitor.sock`, `ssh_config`, `ports`), and `.ci/test` stops
-//! it at the end. [`Vm::get`] holds `/var/tmp/nasguard-vm/NAME.lock` for the
-//! whole test, so two tests never share the guest and two processes never
-//! boot two VMs (nextest's `vm` test group runs them one at a time anyway).
+//! them at the end. The tests share a small pool of guests (NAME, NAME-2:
+//! `NASGUARD_VM_GUESTS`, default 2), so one test's waits (a reboot, a
+//! confirm deadline) overlap another's work. [`Vm::get`] takes the first
+//! free guest and holds `/var/tmp/nasguard-vm/NAME.lock` for the whole
+//! test, so two tests never share a guest and two processes never boot the
+//! same one (nextest's `vm` test group runs as many tests as there are
+//! guests).
 //!
 //! Every test starts from the same state: the snapshot `clean`, taken right
 //! after the first boot with this build's `nasguard` in `/usr/local/sbin`
@@ -35,6 +39,7 @@ pub const GUEST_BIN: &str = "/usr/local/sbin/nasguard";
 
 /// The test VM, reset for this test; released (not stopped) on drop.
 pub struct Vm {
+    name: String,
     run: PathBuf,
     ports: Vec<(u16, u16)>,
     _lock: File,
@@ -46,6 +51,35 @@ fn vm_dir() -> PathBuf {
 
 fn vm_name() -> String {
     std::env::var("NASGUARD_VM_NAME").unwrap_or_else(|_| "test".into())
+}
+
+/// The pool's guests: NAME, NAME-2, ... (`NASGUARD_VM_GUESTS`, default 2;
+/// vm/boot.sh gives NAME-N its own port range).
+fn vm_names() -> Vec<String> {
+    let n: usize = std::env::var("NASGUARD_VM_GUESTS").ok().and_then(|v| v.parse().ok()).unwrap_or(2).clamp(1, 9);
+    (1..=n).map(|i| if i == 1 { vm_name() } else { format!("{}-{i}", vm_name()) }).collect()
+}
+
+/// The first free guest of the pool, locked for this test (waits while
+/// every guest is taken).
+fn take_a_guest(dir: &Path) -> (String, File) {
+    let t = Instant::now();
+    loop {
+        for name in vm_names() {
+            let lock = File::create(dir.join(format!("{name}.lock"))).unwrap();
+            match lock.try_lock() {
+                Ok(()) => {
+                    if t.elapsed() > Duration::from_secs(1) {
+                        eprintln!("vm: waited {} for a free guest", since(t));
+                    }
+                    return (name, lock);
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(e)) => panic!("vm: locking {name}: {e}"),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 fn scripts() -> PathBuf {
@@ -74,13 +108,8 @@ impl Vm {
         }
         let dir = vm_dir();
         std::fs::create_dir_all(&dir).unwrap();
-        let lock = File::create(dir.join(format!("{}.lock", vm_name()))).unwrap();
-        let t = Instant::now();
-        lock.lock().unwrap();
-        if t.elapsed() > Duration::from_secs(1) {
-            eprintln!("vm: waited {} for the VM lock", since(t));
-        }
-        let mut vm = Vm { run: dir.join(vm_name()), ports: vec![], _lock: lock };
+        let (name, lock) = take_a_guest(&dir);
+        let mut vm = Vm { run: dir.join(&name), name, ports: vec![], _lock: lock };
         // Twice at most: a VM that cannot be reset is stopped and booted afresh.
         for attempt in 0..2 {
             vm.start()?;
@@ -136,7 +165,7 @@ impl Vm {
             .arg(scripts().join(script))
             .env("NASGUARD_VM_LOCKED", "1")
             .env("NASGUARD_VM_DIR", vm_dir())
-            .env("NASGUARD_VM_NAME", vm_name())
+            .env("NASGUARD_VM_NAME", &self.name)
             .stdin(Stdio::null())
             .output()
             .unwrap()

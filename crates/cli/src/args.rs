@@ -137,7 +137,8 @@ host, pass --secure-cookies). Under systemd (nasguard.service) it reports readin
 #[derive(Args)]
 pub struct FleetArgs {
     /// The fleet database (`postgres://ROLE:PASSWORD@HOST:PORT/DB`): the owner's for init, enroll and scan,
-    /// a worker's for worker, any for progress.
+    /// a worker's for worker, any for progress. Over the network add `?sslmode=require&sslrootcert=CA.pem`
+    /// (TLS, the server's certificate checked against CA.pem, or the system's CAs without it).
     #[arg(long, env = "NASGUARD_FLEET_DB", hide_env_values = true)]
     pub db: String,
     #[command(subcommand)]
@@ -197,7 +198,8 @@ pub enum EnrollKind {
 
 #[derive(Args)]
 pub struct AgentArgs {
-    /// This host's fleet login (`nasguard fleet enroll host NAME` printed it).
+    /// This host's fleet login (`nasguard fleet enroll host NAME` printed it); `?sslmode=require&sslrootcert=CA.pem`
+    /// for TLS with the server's certificate checked.
     #[arg(long, env = "NASGUARD_FLEET_DB", hide_env_values = true)]
     pub db: String,
     /// Report every this many seconds, forever (default: once).

@@ -112,19 +112,18 @@ fn listen_inodes(port: u16) -> Vec<String> {
 
 /// Whether process `pid` itself listens on TCP `port`: its open sockets
 /// matched against the listeners' inodes, so another program holding the
-/// port does not pass for the daemon.
-pub fn listening_by(pid: u32, port: u16) -> bool {
+/// port does not pass for the daemon. `None` when its descriptors cannot
+/// be read: a daemon that changed its credentials is not dumpable, and
+/// nasguard.service runs without CAP_SYS_PTRACE.
+pub fn listening_by(pid: u32, port: u16) -> Option<bool> {
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
     let listeners = listen_inodes(port);
-    if listeners.is_empty() {
-        return false;
-    }
-    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return false };
-    fds.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok()).any(|target| {
+    Some(fds.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok()).any(|target| {
         target
             .to_str()
             .and_then(|t| t.strip_prefix("socket:[")?.strip_suffix(']'))
             .is_some_and(|inode| listeners.iter().any(|l| l == inode))
-    })
+    }))
 }
 
 /// Finds a program on PATH, then in /usr/sbin and /usr/bin (root's PATH
@@ -165,13 +164,14 @@ mod tests {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
         assert!(listening(port));
-        assert!(listening_by(std::process::id(), port));
+        assert_eq!(listening_by(std::process::id(), port), Some(true));
         // Another process on this machine does not hold it.
         let mut other = std::process::Command::new("sleep").arg("30").spawn().unwrap();
-        assert!(!listening_by(other.id(), port));
+        assert_eq!(listening_by(other.id(), port), Some(false));
         other.kill().unwrap();
         other.wait().unwrap();
+        assert_eq!(listening_by(other.id(), port), None, "no such process: unknown");
         drop(l);
-        assert!(!listening_by(std::process::id(), port), "closed");
+        assert_eq!(listening_by(std::process::id(), port), Some(false), "closed");
     }
 }

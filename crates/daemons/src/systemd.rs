@@ -375,9 +375,31 @@ impl Supervisor for Systemd {
             if !matches!(service, Service::Smb | Service::Ssh) {
                 return Ok(());
             }
-            let by_daemon = |p: &u16| st.pid.map_or_else(|| crate::listening(*p), |pid| crate::listening_by(pid, *p));
-            if st.ports.iter().all(by_daemon) {
-                return Ok(());
+            // The daemon's own sockets when its descriptors can be read;
+            // otherwise anyone's, and then it must still run a moment later
+            // (sshd fails to bind a second or so after its reload).
+            let mut settle = false;
+            let listens = |p: &u16| match st.pid.and_then(|pid| crate::listening_by(pid, *p)) {
+                Some(own) => own,
+                None => {
+                    settle = true;
+                    crate::listening(*p)
+                }
+            };
+            if st.ports.iter().all(listens) {
+                if !settle {
+                    return Ok(());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1500));
+                let again = self.status(service)?;
+                if again.running && again.pid == st.pid {
+                    return Ok(());
+                }
+                return Err(self.failed(
+                    service,
+                    "stopped right after its reload:",
+                    again.state.as_deref().unwrap_or(""),
+                ));
             }
             if std::time::Instant::now() >= deadline {
                 let what = format!("ports {:?} (main pid {:?})", st.ports, st.pid);

@@ -68,6 +68,49 @@ impl Postgres {
     /// Starts a fresh server; `settings` are extra `-c NAME=VALUE`s
     /// (`fsync=off` for tests that need no durability).
     pub fn start(settings: &[&str]) -> Result<Postgres, String> {
+        let pg = Postgres::create(settings)?;
+        pg.restart()?;
+        Ok(pg)
+    }
+
+    /// Starts a fresh server that takes TCP logins over TLS only
+    /// (`hostssl` in pg_hba.conf), with a certificate for 127.0.0.1 signed
+    /// by a CA of its own (made with `openssl`); returns the CA's PEM file.
+    pub fn start_tls(settings: &[&str]) -> Result<(Postgres, PathBuf), String> {
+        let mut pg = Postgres::create(settings)?;
+        let dir = pg.data.parent().ok_or("no directory")?.to_path_buf();
+        let ca = dir.join("ca.pem");
+        let script = "set -e
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=nasguard-test-ca \
+              -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
+              -keyout ca.key -out ca.pem 2>/dev/null
+            openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 \
+              -keyout server.key -out server.csr 2>/dev/null
+            printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > ext
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile ext \
+              -out server.pem 2>/dev/null
+            chmod 600 server.key";
+        let mut c = Command::new("sh");
+        c.args(["-c", script]).current_dir(&dir);
+        run(c, "openssl")?;
+        if is_root() {
+            let mut c = Command::new("chown");
+            c.arg("postgres:postgres").arg(dir.join("server.key")).arg(dir.join("server.pem"));
+            run(c, "chown")?;
+        }
+        let hba = "local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\n";
+        std::fs::write(pg.data.join("pg_hba.conf"), hba).map_err(|e| e.to_string())?;
+        pg.options.push_str(&format!(
+            " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+            dir.join("server.pem").display(),
+            dir.join("server.key").display()
+        ));
+        pg.restart()?;
+        Ok((pg, ca))
+    }
+
+    /// A fresh data directory and the server's settings (not started).
+    fn create(settings: &[&str]) -> Result<Postgres, String> {
         let bin = bin_dir().ok_or("PostgreSQL is not installed (apt-get install postgresql)")?;
         let dir = tempfile::Builder::new().prefix("nasguard-pg").tempdir().map_err(|e| e.to_string())?;
         let data = dir.path().join("data");
@@ -121,7 +164,6 @@ impl Postgres {
             options,
             _dir: dir,
         };
-        pg.restart()?;
         Ok(pg)
     }
 

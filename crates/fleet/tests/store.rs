@@ -246,3 +246,41 @@ async fn the_dashboard_cache_serves_the_previous_figures_while_one_refresh_runs(
     pg.stop().unwrap();
     assert_eq!(cache.totals(&pool).await.unwrap().critical, 1);
 }
+
+/// `sslmode=require`: TLS, with the server's certificate checked against
+/// `sslrootcert` (or the system's CAs); a server that takes TLS logins only
+/// refuses a plain one; a certificate from another CA is refused and is not
+/// taken for a database that is away (a report would wait forever).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_to_the_database_verifies_the_server() {
+    if pg().is_none() {
+        return;
+    }
+    let (pg, ca) = Postgres::start_tls(&["fsync=off"]).unwrap();
+    let tls = format!("{}?sslmode=require&sslrootcert={}", pg.admin_url, ca.display());
+    let c = connect(&tls).await.unwrap();
+    let on: bool = c.query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).await.unwrap().get(0);
+    assert!(on, "the session is encrypted");
+    let pool = nasguard_fleet::pool(&tls, 2).unwrap();
+    let on: bool = pool
+        .get()
+        .await
+        .unwrap()
+        .query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(on, "the pool's sessions too");
+
+    let plain = connect(&pg.admin_url).await.unwrap_err();
+    assert!(plain.to_string().contains("no pg_hba.conf entry"), "{plain}");
+
+    // The system's CAs did not sign the test CA's certificate.
+    let unknown = connect(&format!("{}?sslmode=verify-full", pg.admin_url)).await.unwrap_err();
+    assert!(unknown.to_string().contains("certificate"), "{unknown}");
+    assert!(!unknown.unreachable(), "a certificate refused is not a database away: {unknown}");
+    // A name the certificate does not hold (localhost vs 127.0.0.1).
+    let other_name = tls.replace("@127.0.0.1:", "@localhost:");
+    let wrong = connect(&other_name).await.unwrap_err();
+    assert!(wrong.to_string().contains("certificate"), "{wrong}");
+}

@@ -193,7 +193,11 @@ fn the_deb_ships_the_binary_a_hardened_unit_man_pages_and_completions() {
         "./usr/bin/nasguard",
         "./lib/systemd/system/nasguard.service",
         "./etc/default/nasguard",
+        "./lib/systemd/system/nasguard-agent.service",
+        "./lib/systemd/system/nasguard-agent.timer",
+        "./etc/default/nasguard-agent",
         "./usr/share/man/man1/nasguard.1.gz",
+        "./usr/share/man/man1/nasguard-agent.1.gz",
         "./usr/share/man/man1/nasguard-serve.1.gz",
         "./usr/share/bash-completion/completions/nasguard",
         "./usr/share/zsh/vendor-completions/_nasguard",
@@ -203,6 +207,10 @@ fn the_deb_ships_the_binary_a_hardened_unit_man_pages_and_completions() {
         assert!(listing.lines().any(|l| l.ends_with(path)), "{path} in\n{listing}");
     }
     assert!(listing.lines().any(|l| l.starts_with("-rwxr-xr-x root/root") && l.ends_with("./usr/bin/nasguard")));
+    // The agent's login holds a password: root's alone.
+    assert!(
+        listing.lines().any(|l| l.starts_with("-rw------- root/root") && l.ends_with("./etc/default/nasguard-agent"))
+    );
     // Unpacked: the binary runs, the admin's settings file is a conffile,
     // the maintainer scripts parse, the unit is hardened and notifies.
     let root = tmp.path().join("root");
@@ -211,7 +219,10 @@ fn the_deb_ships_the_binary_a_hardened_unit_man_pages_and_completions() {
     assert_eq!(client("dpkg-deb", &["-e", deb.to_str().unwrap(), control.to_str().unwrap()]).0, 0);
     let (rc, v) = client(root.join("usr/bin/nasguard").to_str().unwrap(), &["--version"]);
     assert_eq!((rc, v.trim()), (0, format!("nasguard {version}").as_str()));
-    assert_eq!(std::fs::read_to_string(control.join("conffiles")).unwrap(), "/etc/default/nasguard\n");
+    assert_eq!(
+        std::fs::read_to_string(control.join("conffiles")).unwrap(),
+        "/etc/default/nasguard\n/etc/default/nasguard-agent\n"
+    );
     for script in ["postinst", "prerm", "postrm"] {
         let (rc, out) = client("sh", &["-n", control.join(script).to_str().unwrap()]);
         assert_eq!(rc, 0, "{script}: {out}");

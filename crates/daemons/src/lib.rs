@@ -116,9 +116,17 @@ fn listen_inodes(port: u16) -> Vec<String> {
 /// be read: a daemon that changed its credentials is not dumpable, and
 /// nasguard.service runs without CAP_SYS_PTRACE.
 pub fn listening_by(pid: u32, port: u16) -> Option<bool> {
-    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
+    // Without the right to look, the listing may succeed and every link
+    // fail (or the listing come back empty): that is "unknown" too.
+    let links: Vec<PathBuf> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .ok()?
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .collect();
+    if links.is_empty() {
+        return None;
+    }
     let listeners = listen_inodes(port);
-    Some(fds.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok()).any(|target| {
+    Some(links.iter().any(|target| {
         target
             .to_str()
             .and_then(|t| t.strip_prefix("socket:[")?.strip_suffix(']'))

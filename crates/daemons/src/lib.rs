@@ -55,7 +55,7 @@ pub struct Status {
 }
 
 /// Start, stop and reload the four services.
-pub trait Supervisor {
+pub trait Supervisor: Send + Sync {
     fn start(&self, service: Service) -> Result<()>;
     fn stop(&self, service: Service) -> Result<()>;
     /// Make a running service read its (already written) config.

@@ -430,22 +430,43 @@ root_key_login=true`); `apply --allow-lockout` applies it anyway.",
         let unit_changed = todo.iter().any(|(f, _)| f.kind == FileKind::FirewallUnit)
             || interrupted.as_ref().is_some_and(|i| i.firewall);
         if firewall && let Err(e) = Systemd::new(layout.clone()).firewall(unit_changed) {
-            failure = Some((e, None));
+            failure = Some((e, vec![]));
         }
         if failure.is_none() {
             let running: Vec<Service> =
                 sup.status_all().map_err(daemon)?.into_iter().filter(|st| st.running).map(|st| st.service).collect();
-            for s in services {
-                if !running.contains(&s) {
-                    continue;
+            // The services are independent: reloaded and checked side by
+            // side, like the checks (LIO's restore alone takes seconds).
+            let outcomes: Vec<(Service, std::result::Result<(), DaemonError>)> = std::thread::scope(|scope| {
+                let handles: Vec<_> = services
+                    .iter()
+                    .copied()
+                    .filter(|s| running.contains(s))
+                    .map(|s| {
+                        let restart =
+                            todo.iter().any(|(f, current)| f.service == s && needs_restart(f, current.as_deref()));
+                        let sup = &sup;
+                        let work = move || {
+                            let put_to_work = if restart { sup.restart(s) } else { sup.reload(s) };
+                            put_to_work.and_then(|_| sup.healthy(s))
+                        };
+                        (s, scope.spawn(work))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|(s, h)| {
+                        let lost = || DaemonError::Failed { service: s, message: "its reload thread failed".into() };
+                        (s, h.join().unwrap_or_else(|_| Err(lost())))
+                    })
+                    .collect()
+            });
+            for (s, outcome) in outcomes {
+                match (outcome, &mut failure) {
+                    (Ok(()), _) => reloaded.push(s),
+                    (Err(e), None) => failure = Some((e, vec![s])),
+                    (Err(_), Some((_, failed))) => failed.push(s),
                 }
-                let restart = todo.iter().any(|(f, current)| f.service == s && needs_restart(f, current.as_deref()));
-                let put_to_work = if restart { sup.restart(s) } else { sup.reload(s) };
-                if let Err(e) = put_to_work.and_then(|_| sup.healthy(s)) {
-                    failure = Some((e, Some(s)));
-                    break;
-                }
-                reloaded.push(s);
             }
         }
         if let Some((e, failed)) = failure {

@@ -191,21 +191,30 @@ fn two_workers_share_a_scan_and_a_killed_one_loses_no_target() {
     };
     let mut doomed = worker(&w1, "doomed");
     let survivor = worker(&w2, "survivor");
-    // Kill the first once it has written some results and holds a lease.
+    // Kill the first once it has written some results and holds a lease:
+    // frozen (SIGSTOP) while that is checked, so it cannot finish its batch
+    // between the check and the kill.
+    let signal = |sig: &str| {
+        assert!(Command::new("kill").args([sig, &doomed.id().to_string()]).status().unwrap().success());
+    };
     let started = Instant::now();
     loop {
         let p = progress(&pg, scan);
-        let held = count(&pg, "SELECT count(*) FROM fleet_batches WHERE state = 'leased' AND worker = 'doomed'");
-        let wrote = count(&pg, "SELECT count(*) FROM fleet_results WHERE worker = 'doomed'");
-        if wrote > 0 && held > 0 && p.done > 2000 {
-            break;
-        }
         assert!(p.done < 20_000, "the scan ended before the worker could be killed: {p:?}");
         assert!(started.elapsed() < Duration::from_secs(120), "no progress: {p:?}");
+        if p.done > 2000 {
+            signal("-STOP");
+            let held = count(&pg, "SELECT count(*) FROM fleet_batches WHERE state = 'leased' AND worker = 'doomed'");
+            let wrote = count(&pg, "SELECT count(*) FROM fleet_results WHERE worker = 'doomed'");
+            if wrote > 0 && held > 0 {
+                break;
+            }
+            signal("-CONT");
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
     // SIGKILL, by pid: no goodbye, its leases simply run out.
-    assert!(Command::new("kill").args(["-9", &doomed.id().to_string()]).status().unwrap().success());
+    signal("-9");
     let _ = doomed.wait();
     let out = survivor.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -214,6 +223,7 @@ fn two_workers_share_a_scan_and_a_killed_one_loses_no_target() {
     assert_eq!((p.total, p.done, p.failed), (20_000, 20_000, 0), "{p:?}");
     assert_eq!((p.batches, p.batches_done, p.batches_leased), (80, 80, 0), "{p:?}");
     assert!(p.reclaims >= 1, "the dead worker's batch was not claimed again: {p:?}");
+    assert!(count(&pg, "SELECT count(*) FROM fleet_results WHERE worker = 'survivor'") > 0, "both shared the scan");
     assert_eq!(count(&pg, &format!("SELECT count(DISTINCT idx) FROM fleet_results WHERE scan = {scan}")), 20_000);
     // Every target has its result, each an answer from the responder (the
     // captured OpenSSH 9.2 raises no live finding, so each list is empty).

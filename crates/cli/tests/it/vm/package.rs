@@ -16,6 +16,20 @@ fn status_fingerprint(status: &str) -> String {
     line.split_whitespace().nth(2).unwrap().to_string()
 }
 
+/// `systemd-analyze security UNIT`'s overall exposure level (0 best, 10
+/// worst) and its line.
+fn exposure(vm: &Vm, unit: &str) -> (f64, String) {
+    let line = vm.ssh_ok(&format!("systemd-analyze security {unit} --no-pager 2>&1 | tail -1"));
+    eprintln!("vm: systemd-analyze security {unit}: {}", line.trim());
+    let score = line
+        .split(&format!("{unit}:"))
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no exposure level in {line:?}"));
+    (score, line)
+}
+
 #[test]
 fn the_deb_installs_and_serves_https_with_the_fingerprint_status_shows() {
     if !have(&["dpkg-deb", "dpkg-shlibdeps", "fakeroot", "openssl", "curl"]) {
@@ -127,14 +141,7 @@ fn the_deb_installs_and_serves_https_with_the_fingerprint_status_shows() {
     vm.ssh_ok("bash -c '. /usr/share/bash-completion/completions/nasguard && complete -p nasguard'");
 
     // How exposed the unit is, by systemd's own measure (0 best, 10 worst).
-    let security = vm.ssh_ok("systemd-analyze security nasguard.service --no-pager 2>&1 | tail -1");
-    let score: f64 = security
-        .split("nasguard.service:")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no exposure level in {security:?}"));
-    eprintln!("vm: systemd-analyze security nasguard.service: {}", security.trim());
+    let (score, security) = exposure(&vm, "nasguard.service");
     assert!(score <= 5.0, "{security}");
 
     // The fleet agent: a oneshot unit and its timer. With this host's login
@@ -151,14 +158,7 @@ fn the_deb_installs_and_serves_https_with_the_fingerprint_status_shows() {
     assert!(journal.contains("kept in the outbox"), "{journal}");
     vm.ssh_ok("systemctl enable --now nasguard-agent.timer");
     assert_eq!(vm.ssh_ok("systemctl is-active nasguard-agent.timer").trim(), "active");
-    let agent = vm.ssh_ok("systemd-analyze security nasguard-agent.service --no-pager 2>&1 | tail -1");
-    eprintln!("vm: systemd-analyze security nasguard-agent.service: {}", agent.trim());
-    let agent_score: f64 = agent
-        .split("nasguard-agent.service:")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no exposure level in {agent:?}"));
+    let (agent_score, agent) = exposure(&vm, "nasguard-agent.service");
     assert!(agent_score < score, "the agent gets less than the server: {agent} vs {security}");
 
     // Removal stops the service and keeps the state (and the host's

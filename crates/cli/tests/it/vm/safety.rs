@@ -17,6 +17,11 @@ const MANAGED: [&str; 4] = [
     "/etc/rtslib-fb-target/saveconfig.json",
 ];
 
+/// One service's entry in `status --json`.
+fn service_status(status: &serde_json::Value, name: &str) -> serde_json::Value {
+    status["services"].as_array().unwrap().iter().find(|s| s["service"] == name).unwrap().clone()
+}
+
 fn hashes(vm: &Vm) -> Vec<String> {
     MANAGED.iter().map(|f| vm.hash(f)).collect()
 }
@@ -109,8 +114,7 @@ fn a_daemon_that_fails_after_the_swap_is_rolled_back_and_its_journal_says_why() 
     vm.ssh_ok(&format!("kill {holder}"));
     vm.ng_ok(&["apply"]);
     assert!(vm.ssh_ok("ss -Hltn").contains(":2200 "));
-    let status = vm.status_json();
-    let ssh = status["services"].as_array().unwrap().iter().find(|s| s["service"] == "ssh").unwrap().clone();
+    let ssh = service_status(&vm.status_json(), "ssh");
     assert_eq!(ssh["ports"], serde_json::json!([2200]), "{ssh}");
 }
 
@@ -299,7 +303,7 @@ fn enabled_services_come_back_after_a_reboot_with_the_applied_config() {
     assert!(vm.ssh_ok("targetcli ls /iscsi 2>&1").contains(":boot"));
     assert!(vm.ssh_ok("nft list table inet nasguard").contains("3260"));
     let status = vm.status_json();
-    let by = |name: &str| status["services"].as_array().unwrap().iter().find(|s| s["service"] == name).unwrap().clone();
+    let by = |name: &str| service_status(&status, name);
     assert_eq!(by("smb")["running"], true);
     assert_eq!(by("iscsi")["enabled"], true);
     assert_eq!(by("nfs")["running"], false);

@@ -22,6 +22,19 @@ fn service_status(status: &serde_json::Value, name: &str) -> serde_json::Value {
     status["services"].as_array().unwrap().iter().find(|s| s["service"] == name).unwrap().clone()
 }
 
+/// The wizard's CHAP user and secret, this host's initiator, and its
+/// network: a target locked down as the tests' iSCSI clients reach it.
+const LOCKED_DOWN: [&str; 8] = [
+    "--chap-user",
+    "initiator1",
+    "--chap-secret",
+    "ChapSecret12",
+    "--initiator",
+    "iqn.2026-01.test.nasguard:host",
+    "--network",
+    HOST_NET,
+];
+
 fn hashes(vm: &Vm) -> Vec<String> {
     MANAGED.iter().map(|f| vm.hash(f)).collect()
 }
@@ -48,21 +61,7 @@ fn a_config_the_daemon_refuses_leaves_the_previous_one_running() {
 
     // LIO: an extent whose directory vanished; nasguard's check refuses it
     // (targetctl restore would skip it and exit 0).
-    vm.ng_ok(&wizard(
-        "gone",
-        "/srv/iscsi-gone/disk.img",
-        "8M",
-        &[
-            "--chap-user",
-            "initiator1",
-            "--chap-secret",
-            "ChapSecret12",
-            "--initiator",
-            "iqn.2026-01.test.nasguard:host",
-            "--network",
-            HOST_NET,
-        ],
-    ));
+    vm.ng_ok(&wizard("gone", "/srv/iscsi-gone/disk.img", "8M", &LOCKED_DOWN));
     vm.ssh_ok("rm -rf /srv/iscsi-gone");
     let o = vm.ng(&["apply"]);
     assert_ne!(o.status.code(), Some(0), "{}", out(&o));
@@ -139,18 +138,7 @@ fn kill_9_during_apply_leaves_old_or_new_files() {
             &format!("k{round}"),
             &format!("/srv/iscsi/k{round}.img"),
             "8M",
-            &[
-                "--portal",
-                &format!("127.0.0.1:{}", 3260 + round),
-                "--chap-user",
-                "initiator1",
-                "--chap-secret",
-                "ChapSecret12",
-                "--initiator",
-                "iqn.2026-01.test.nasguard:host",
-                "--network",
-                HOST_NET,
-            ],
+            &[["--portal", &format!("127.0.0.1:{}", 3260 + round)].as_slice(), &LOCKED_DOWN].concat(),
         ));
         let old = hashes(&vm);
         let wait = format!(
@@ -269,21 +257,7 @@ fn enabled_services_come_back_after_a_reboot_with_the_applied_config() {
     vm.ng_ok(&["init"]);
     vm.ssh_ok("mkdir -p /srv/r /srv/iscsi");
     vm.ng_ok(&["share", "smb", "add", "rebooted", "--path", "/srv/r"]);
-    vm.ng_ok(&wizard(
-        "boot",
-        "/srv/iscsi/boot.img",
-        "8M",
-        &[
-            "--chap-user",
-            "initiator1",
-            "--chap-secret",
-            "ChapSecret12",
-            "--initiator",
-            "iqn.2026-01.test.nasguard:host",
-            "--network",
-            HOST_NET,
-        ],
-    ));
+    vm.ng_ok(&wizard("boot", "/srv/iscsi/boot.img", "8M", &LOCKED_DOWN));
     vm.ng_ok(&["apply"]);
     for s in ["smb", "ssh", "iscsi"] {
         vm.ng_ok(&["service", "enable", s]);

@@ -1,7 +1,7 @@
 //! `nasguard scan` against the real daemons, cross-checked with nmap and
 //! ssh-audit, and against hostile listeners.
 
-use crate::support::{Sandbox, client, have, wizard};
+use crate::support::{Sandbox, client, have, nmap_smb, wizard};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -110,20 +110,7 @@ fn ssh_and_smb_live_rules_agree_with_nmap_and_ssh_audit() {
     // The SMB dialects and signing equal nmap's smb-protocols / smb2-security-mode.
     let smb_obs = &v["targets"][1]["observed"]["smb"];
     let port = (s.port_base + 445).to_string();
-    let (_, out) = client(
-        "nmap",
-        &[
-            "-Pn",
-            "-n",
-            "-p",
-            &port,
-            "--script",
-            "smb-protocols,smb2-security-mode",
-            "--script-args",
-            &format!("smbport={port}"),
-            "127.0.0.1",
-        ],
-    );
+    let (_, out) = nmap_smb(&port, "smb-protocols,smb2-security-mode");
     let nmap_dialects: BTreeSet<String> = out
         .lines()
         .map(|l| l.trim_start_matches(['|', ' ', '_']))

@@ -1,6 +1,6 @@
 //! SMB with the real smbd and smbclient/nmap: what the settings do on the wire.
 
-use crate::support::{Sandbox, client, have};
+use crate::support::{Sandbox, client, have, nmap_smb};
 
 const PW: &str = "Sm8-Passw0rd";
 
@@ -132,23 +132,7 @@ fn smb_signing_mode_seen_by_nmap() {
     s.ok(&["apply"]);
     s.ok(&["service", "start", "smb"]);
     let port = (s.port_base + 445).to_string();
-    let nmap = || {
-        client(
-            "nmap",
-            &[
-                "-Pn",
-                "-n",
-                "-p",
-                &port,
-                "--script",
-                "smb2-security-mode",
-                "--script-args",
-                &format!("smbport={port}"),
-                "127.0.0.1",
-            ],
-        )
-        .1
-    };
+    let nmap = || nmap_smb(&port, "smb2-security-mode").1;
     let out = nmap();
     assert!(out.contains("Message signing enabled and required"), "{out}");
     s.ok(&["config", "set", "smb", "server_signing=DEFAULT"]);

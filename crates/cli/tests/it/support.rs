@@ -163,6 +163,12 @@ pub fn have(programs: &[&str]) -> bool {
 }
 
 /// Runs a client program; returns (exit code, stdout + stderr).
+/// nmap's SMB `scripts` (comma-separated) against 127.0.0.1:`port`.
+pub fn nmap_smb(port: &str, scripts: &str) -> (i32, String) {
+    let smbport = format!("smbport={port}");
+    client("nmap", &["-Pn", "-n", "-p", port, "--script", scripts, "--script-args", &smbport, "127.0.0.1"])
+}
+
 pub fn client(program: &str, args: &[&str]) -> (i32, String) {
     let o = Command::new(program).args(args).output().unwrap_or_else(|e| panic!("{program}: {e}"));
     (

@@ -4,7 +4,7 @@
 
 use super::Vm;
 use super::host::{HOST_NET, OTHER_NET, out, root_key, ssh_to_guest};
-use crate::support::{client, have, wizard};
+use crate::support::{client, have, nmap_smb, wizard};
 
 const SMB_PASSWORD: &str = "Alice-Smb-Pass-1";
 const CHAP_SECRET: &str = "ChapSecret12";
@@ -59,20 +59,7 @@ fn smb_serves_a_user_and_refuses_smb1_and_unsigned_clients() {
     let (rc, o) = smb(&["-m", "NT1", "--option=client min protocol=NT1", "--option=client signing=disabled"]);
     assert_ne!(rc, 0, "an unsigned client must be refused: {o}");
     // ... and the server says signing is required on every dialect it speaks.
-    let (rc, o) = client(
-        "nmap",
-        &[
-            "-Pn",
-            "-n",
-            "-p",
-            &port,
-            "--script",
-            "smb2-security-mode",
-            "--script-args",
-            &format!("smbport={port}"),
-            "127.0.0.1",
-        ],
-    );
+    let (rc, o) = nmap_smb(&port, "smb2-security-mode");
     assert_eq!(rc, 0, "{o}");
     assert!(o.contains("signing enabled and required"), "{o}");
     assert!(!o.contains("not required"), "{o}");

@@ -14,20 +14,24 @@
 #                               stock kernel. kvm: this machine kind's /dev/kvm
 #                               is PVM and cannot run a stock Debian kernel.
 #   NASGUARD_VM_MEM=1024  NASGUARD_VM_SMP=2   guest memory (MiB) and CPUs
-#   NASGUARD_VM_PORT_BASE=29000  host ports, see below
+#   NASGUARD_VM_PORT_BASE=31000  host ports, see below
 #   NASGUARD_VM_BUILD_WAIT=900   seconds to wait for a running image build
 #   NASGUARD_VM_BOOT_TIMEOUT=300 seconds to wait for ssh after a fresh boot
 #
 # Network: user-mode (slirp) with restrict=on: the guest reaches nothing,
 # and the host reaches the guest only through these forwards, bound to
 # 127.0.0.1 (host port = base + offset; $RUN/ports lists "guest host"):
-#   22 ssh.service   +22     445 smbd  +445    2049 nfsd  +2049   3260 iSCSI +3260
-#   80 http          +80     443 https +443    8443 nasguard serve +1443
-#   2222 the harness's own sshd (its control channel)  +1222
-# With the default base 29000 every port is in 29022..32260: above the
-# sandbox tests' ranges (port bases 5000..25000, ports up to base+3260) and
-# below Linux's ephemeral range (32768-60999). If one is taken, the next base
-# (+100, up to +500) is tried.
+#   2222 the harness's own sshd (its control channel) +2    22 ssh.service +22
+#   443 https +43   445 smbd +45   2049 nfsd +49   3260 iSCSI +60
+#   80 http +80     8443 nasguard serve +84
+# Every guest owns the hundred ports from its base: 31000 for NAME, 31100
+# for NAME-2, ... 31800 for NAME-9 (a pool: crates/cli/tests/it/vm), so two
+# guests never want the same port. That range lies above every fixed port
+# of the other tests, which run beside the VM tests (sandbox bases
+# 5000..27000, ports up to base+3260 = 30260; the peers bench up to 28049),
+# and below Linux's ephemeral range (32768-60999), where the kernel hands
+# out ports to connections and to servers bound to port 0. If a port is
+# taken, the block is shifted by 1..9 (still inside the guest's hundred).
 #
 # Exit: 0 running; 3 cannot run here (no QEMU or no current image: the
 # message says which command fixes it); 1 failed (serial console tail shown).
@@ -42,8 +46,8 @@ SMP=${NASGUARD_VM_SMP:-2}
 # A pool's guests (NAME, NAME-2, NAME-3: crates/cli/tests/it/vm) each get
 # their own range, so two booting at once never race for the same ports.
 case $VM_NAME in
-  *-[2-9]) BASE=${NASGUARD_VM_PORT_BASE:-$((29000 + (${VM_NAME##*-} - 1) * 1000))} ;;
-  *) BASE=${NASGUARD_VM_PORT_BASE:-29000} ;;
+  *-[2-9]) BASE=${NASGUARD_VM_PORT_BASE:-$((31000 + (${VM_NAME##*-} - 1) * 100))} ;;
+  *) BASE=${NASGUARD_VM_PORT_BASE:-31000} ;;
 esac
 BUILD_WAIT=${NASGUARD_VM_BUILD_WAIT:-900}
 BOOT_TIMEOUT=${NASGUARD_VM_BOOT_TIMEOUT:-300}
@@ -113,16 +117,18 @@ if [ -f "$RUN/qemu.pid" ] && vm_pid_alive "$(cat "$RUN/qemu.pid")"; then
 fi
 
 # ---- ports ----
-port_free() { ! ss -Hltn "sport = :$1" | grep -q .; }
-declare -A OFF=([22]=22 [80]=80 [443]=443 [445]=445 [2049]=2049 [3260]=3260 [8443]=1443 [2222]=1222)
-for try in 0 1 2 3 4 5; do
-  b=$((BASE + try * 100)) busy=""
+# (any socket on the port, not only a listener: QEMU cannot bind one a
+# connection holds either)
+port_free() { ! ss -Htan "sport = :$1" | grep -q .; }
+declare -A OFF=([2222]=2 [22]=22 [443]=43 [445]=45 [2049]=49 [3260]=60 [80]=80 [8443]=84)
+for try in 0 1 2 3 4 5 6 7 8 9; do
+  b=$((BASE + try)) busy=""
   for g in "${!OFF[@]}"; do port_free $((b + OFF[$g])) || busy="$busy $((b + OFF[$g]))"; done
   [ -z "$busy" ] && break
-  echo "ports in use:$busy; trying port base $((b + 100))"
+  echo "ports in use:$busy; trying port base $((b + 1))"
   b=""
 done
-[ -n "$b" ] || { echo "no free port base from $BASE to $((BASE + 500))" >&2; exit 1; }
+[ -n "$b" ] || { echo "no free port base from $BASE to $((BASE + 9))" >&2; exit 1; }
 FWD="" PORTS=""
 for g in "${!OFF[@]}"; do
   FWD="$FWD,hostfwd=tcp:127.0.0.1:$((b + OFF[$g]))-:$g"

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 /// All ports below 32768, outside Linux's ephemeral range (32768-60999),
 /// where client connections would otherwise take them, and below the VM
-/// tests' forwards (29000 up, which run beside the benches in `.ci/test`).
+/// tests' forwards (31000-31899, which run beside the benches in `.ci/test`).
 const SSH_BASE: u16 = 27000;
 const SMB_BASE: u16 = 28000;
 const ISCSI_BASE: u16 = 26000;

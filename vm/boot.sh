@@ -14,6 +14,9 @@
 #                               stock kernel. kvm: this machine kind's /dev/kvm
 #                               is PVM and cannot run a stock Debian kernel.
 #   NASGUARD_VM_MEM=1024  NASGUARD_VM_SMP=2   guest memory (MiB) and CPUs
+#   NASGUARD_VM_CPU=max         the CPU model under tcg (measured: qemu64,
+#                               Nehalem, Westmere, SandyBridge within the
+#                               run-to-run noise of max, +-30 %)
 #   NASGUARD_VM_PORT_BASE=31000  host ports, see below
 #   NASGUARD_VM_BUILD_WAIT=900   seconds to wait for a running image build
 #   NASGUARD_VM_BOOT_TIMEOUT=300 seconds to wait for ssh after a fresh boot
@@ -68,7 +71,7 @@ ssh_ok() { timeout 20 "${VM_SSH[@]}" true 2>/dev/null; }
 
 # shellcheck disable=SC2054 # commas inside QEMU's own option values
 case $ACCEL in
-  tcg) ACCEL_ARGS=(-accel tcg,thread=multi,tb-size=256 -cpu max) ;;
+  tcg) ACCEL_ARGS=(-accel tcg,thread=multi,tb-size=256 -cpu "${NASGUARD_VM_CPU:-max}") ;;
   kvm) ACCEL_ARGS=(-accel kvm -cpu host,-arch-capabilities) ;;
   *) echo "NASGUARD_VM_ACCEL must be tcg or kvm" >&2; exit 2 ;;
 esac

@@ -127,10 +127,16 @@ chroot "$ROOT" systemctl -q disable tgt.service
 # Boot speed and quiet: nothing waits for "online", no periodic jobs. No
 # NetBIOS name service (nmbd: TrueNAS's recommendation too, and 15 s of an
 # emulated boot) and no AD domain controller (samba-ad-dc): nasguard
-# drives smbd.
+# drives smbd. Nor what no test uses and every emulated boot paid for
+# (systemd-analyze blame: each modprobe@ unit 10 s, side by side on two
+# vCPUs): loop, fuse, device-mapper and EFI pstore modules, binfmt_misc,
+# and the debug, tracing and hugepage file systems.
 for u in systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
   man-db.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer dpkg-db-backup.timer \
-  nmbd.service samba-ad-dc.service; do
+  nmbd.service samba-ad-dc.service \
+  modprobe@loop.service modprobe@fuse.service modprobe@dm_mod.service modprobe@efi_pstore.service \
+  systemd-binfmt.service proc-sys-fs-binfmt_misc.automount sys-fs-fuse-connections.mount \
+  sys-kernel-debug.mount sys-kernel-tracing.mount dev-hugepages.mount; do
   chroot "$ROOT" systemctl -q mask "$u" 2>/dev/null || true
 done
 # SSH: one root key, accepted by ssh.service (port 22) and by the harness's

@@ -438,9 +438,10 @@ pub struct InitArgs {
     /// Run every daemon under the state directory on --bind and ports from --port-base (tests, tours).
     #[arg(long)]
     pub sandbox: bool,
-    /// Address the daemons listen on (an IP address).
-    #[arg(long, default_value = "127.0.0.1")]
-    pub bind: std::net::IpAddr,
+    /// Address the daemons listen on, and the iSCSI wizard's default portal: 127.0.0.1 in a sandbox;
+    /// on a host every address (0.0.0.0), as Debian's services do, narrowed per service by its bindip.
+    #[arg(long)]
+    pub bind: Option<std::net::IpAddr>,
     /// Sandbox ports: SSH N+22, SMB N+445, NFS N+2049 (mountd N+2050), iSCSI N+3260.
     #[arg(long)]
     pub port_base: Option<u16>,

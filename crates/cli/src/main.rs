@@ -763,7 +763,13 @@ fn print_web(web: Option<&nasguard_ops::web::WebServing>, setup: Option<&str>) -
 /// `init`: a sandbox, or the adoption of this host.
 fn init(cli: &Cli, a: &InitArgs) -> anyhow::Result<ExitCode> {
     let mode = if a.sandbox { Mode::Sandbox } else { Mode::System };
-    let deployment = Deployment::new(mode, a.bind, a.port_base).map_err(OpsError::Invalid)?;
+    // A sandbox stays on loopback; a host serves its LAN (a portal on
+    // 127.0.0.1 would reach no initiator), behind its access lists.
+    let bind = a.bind.unwrap_or(match mode {
+        Mode::Sandbox => std::net::Ipv4Addr::LOCALHOST.into(),
+        Mode::System => std::net::Ipv4Addr::UNSPECIFIED.into(),
+    });
+    let deployment = Deployment::new(mode, bind, a.port_base).map_err(OpsError::Invalid)?;
     let mut backends = match mode {
         Mode::Sandbox => deployment.backends(),
         Mode::System => nasguard_ops::detect_backends(&nasguard_ops::HostRoot::default().0),

@@ -142,6 +142,23 @@ impl Direct {
         ))
     }
 
+    /// The samba-dcerpcd that smbd started on demand for named pipes (and
+    /// its rpcd_* workers): it makes a session of its own, so stopping
+    /// smbd's group leaves it running for good. Found by the pid file it
+    /// writes in our pid directory, and ended only if that pid still runs
+    /// with our smb.conf (never a recycled pid of someone else's).
+    fn stop_dcerpcd(&self) {
+        let file = self.layout.samba_dir().join("pid/samba-dcerpcd.pid");
+        let Some(pid) = std::fs::read_to_string(&file).ok().and_then(|t| t.trim().parse::<u32>().ok()) else {
+            return;
+        };
+        let ours = format!("--configfile={}", self.layout.smb_conf().display());
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if alive(pid) && cmdline.split(|b| *b == 0).any(|arg| arg == ours.as_bytes()) {
+            self.kill_group(pid);
+        }
+    }
+
     fn kill_group(&self, pid: u32) {
         signal_group(pid, Signal::SIGTERM);
         if !wait_gone(pid, Duration::from_secs(5)) {
@@ -392,6 +409,9 @@ impl Supervisor for Direct {
         }
         if alive(pid) {
             return Err(failed(service, format!("pid {pid} did not stop")));
+        }
+        if service == Service::Smb {
+            self.stop_dcerpcd();
         }
         let _ = std::fs::remove_file(self.pid_file(service));
         if service == Service::Nfs {

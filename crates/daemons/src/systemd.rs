@@ -170,7 +170,7 @@ impl Systemd {
 
     /// Loads nasguard's firewall table (`nft -f`: one transaction) and has
     /// its unit load it at every boot (`unit_changed`: its unit file was
-    /// just written, so systemd reads it again first).
+    /// just written, so systemd must read it again before using it).
     pub fn firewall(&self, unit_changed: bool) -> Result<()> {
         let rules = self.layout.firewall_rules();
         let out = Command::new(need(Service::Iscsi, "nft")?)
@@ -185,12 +185,15 @@ impl Systemd {
             });
         }
         let unit = nasguard_render::nft::UNIT;
-        if unit_changed {
-            self.daemon_reload()?;
-        }
         let state = self.show(Service::Iscsi, unit)?;
         let enabled = state.get("UnitFileState").is_some_and(|s| s == "enabled");
         let active = state.get("ActiveState").is_some_and(|s| s == "active");
+        // `systemctl enable` reloads systemd itself once its links are made:
+        // a reload of our own first would be a second one (seconds each on
+        // a small NAS), so only an enabled unit's change needs it.
+        if unit_changed && enabled {
+            self.daemon_reload()?;
+        }
         // (Started only so that systemd knows it is loaded; nft -f did the work.)
         let verbs: &[&str] = match (enabled, active) {
             (true, true) => &[],

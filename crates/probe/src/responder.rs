@@ -76,10 +76,12 @@ impl Responder {
                         _ = &mut stopped => break,
                         accepted = socket.accept() => {
                             let Ok((stream, _)) = accepted else { continue };
-                            let count = count.clone();
+                            // Counted when accepted: a client can have its
+                            // answer (and a test its assertion) before the
+                            // task that served it has ended.
+                            count.fetch_add(1, Ordering::Relaxed);
                             tokio::spawn(async move {
                                 let _ = tokio::time::timeout(Duration::from_secs(10), serve(kind, stream)).await;
-                                count.fetch_add(1, Ordering::Relaxed);
                             });
                         }
                     }
@@ -91,7 +93,7 @@ impl Responder {
         Ok(Responder { port, served, stop: Some(stop), thread: Some(thread) })
     }
 
-    /// Connections served so far.
+    /// Connections accepted so far.
     pub fn served(&self) -> u64 {
         self.served.load(Ordering::Relaxed)
     }

@@ -121,6 +121,29 @@ fn smb_defaults_protocols_signing_and_purposes_on_the_wire() {
         let (rc, out) = smbclient(&s, name, &[], "ls");
         assert_eq!(rc, 0, "share {name}: {out}");
     }
+
+    // Listing the shares goes through a named pipe: smbd starts
+    // samba-dcerpcd (a session of its own) for it. Stopping smb ends that
+    // one too, not only smbd's process group.
+    let port = (s.port_base + 445).to_string();
+    let (rc, out) = client("smbclient", &["-p", &port, "-L", "//127.0.0.1", "-U", &format!("ngitsmb%{PW}")]);
+    assert_eq!(rc, 0, "{out}");
+    assert!(out.contains("p-worm"), "{out}");
+    let ours = format!("--configfile={}", conf.display());
+    assert!(!running_with(&ours).is_empty(), "no samba-dcerpcd for this sandbox after a share listing");
+    s.ok(&["service", "stop", "smb"]);
+    assert_eq!(running_with(&ours), Vec::<u32>::new(), "processes left running with {ours}");
+}
+
+/// The pids of the processes that have `arg` among their arguments.
+fn running_with(arg: &str) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return vec![] };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| c.split(|b| *b == 0).any(|a| a == arg.as_bytes()))
+        })
+        .collect()
 }
 
 #[test]

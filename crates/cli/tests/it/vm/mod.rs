@@ -312,7 +312,10 @@ impl Vm {
     }
 
     /// Like `ssh`, with `input` on the command's stdin (passwords, files).
+    /// A command that takes a second or more is logged with its time: under
+    /// emulation the guest's CPU is what the VM tests spend.
     pub fn ssh_in(&self, cmd: &str, input: &[u8]) -> Output {
+        let t = Instant::now();
         let mut child = Command::new("ssh")
             .arg("-F")
             .arg(self.ssh_config())
@@ -329,6 +332,10 @@ impl Vm {
         });
         let o = child.wait_with_output().unwrap();
         let _ = writer.join();
+        if t.elapsed() >= Duration::from_secs(1) {
+            let line: String = cmd.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(100).collect();
+            eprintln!("vm: {}: {line}", since(t));
+        }
         o
     }
 
@@ -365,6 +372,13 @@ impl Vm {
             .find(|(g, _)| *g == guest_port)
             .map(|(_, h)| *h)
             .unwrap_or_else(|| panic!("guest port {guest_port} is not forwarded ({:?})", self.ports))
+    }
+
+    /// The iSCSI targets LIO serves now, as the kernel holds them (the
+    /// IQNs in configfs): what `targetcli ls /iscsi` shows, without its
+    /// 3-4 s of emulated Python.
+    pub fn lio_targets(&self) -> String {
+        self.ssh_ok("ls /sys/kernel/config/target/iscsi 2>/dev/null | grep '^iqn\\.' || true")
     }
 
     /// The guest's boot id (changes with each boot).

@@ -66,7 +66,7 @@ fn a_config_the_daemon_refuses_leaves_the_previous_one_running() {
     let o = vm.ng(&["apply"]);
     assert_ne!(o.status.code(), Some(0), "{}", out(&o));
     assert_eq!(hashes(&vm), good, "a refused apply changed a file");
-    assert!(!vm.ssh_ok("targetcli ls /iscsi 2>&1").contains(":gone"));
+    assert!(!vm.lio_targets().contains(":gone"));
     assert_eq!(vm.unit_state("rtslib-fb-targetctl"), "active");
     assert_eq!(vm.unit_state("nfs-server"), "active");
 }
@@ -161,7 +161,7 @@ fn kill_9_during_apply_leaves_old_or_new_files() {
         let fwd = if round % 2 == 0 { "yes" } else { "no" };
         assert!(vm.ssh_ok("sshd -T").contains(&format!("allowtcpforwarding {fwd}")), "sshd after round {round}");
         assert!(vm.ssh_ok("exportfs -v").contains(&format!("/srv/n{round}")), "exports after round {round}");
-        assert!(vm.ssh_ok("targetcli ls /iscsi 2>&1").contains(&format!(":k{round}")), "LIO after round {round}");
+        assert!(vm.lio_targets().contains(&format!(":k{round}")), "LIO after round {round}");
         for (i, f) in MANAGED.iter().enumerate() {
             assert!(mid[i] == old[i] || mid[i] == new[i], "{f} after kill -9 at {delay} s is neither old nor new");
         }
@@ -274,7 +274,7 @@ fn enabled_services_come_back_after_a_reboot_with_the_applied_config() {
     }
     assert_ne!(vm.unit_state("nfs-server"), "active", "a disabled service stays down");
     assert!(vm.ssh_ok("testparm -s 2>/dev/null").contains("[rebooted]"));
-    assert!(vm.ssh_ok("targetcli ls /iscsi 2>&1").contains(":boot"));
+    assert!(vm.lio_targets().contains(":boot"));
     assert!(vm.ssh_ok("nft list table inet nasguard").contains("3260"));
     let status = vm.status_json();
     let by = |name: &str| service_status(&status, name);

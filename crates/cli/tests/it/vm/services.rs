@@ -142,16 +142,14 @@ fn lio_needs_discovery_chap_and_target_chap() {
             INITIATOR,
             "--network",
             HOST_NET,
-            // Every address (the deployment binds 127.0.0.1 by default; the
-            // host's connections arrive on 10.0.2.15).
-            "--portal",
-            "0.0.0.0:3260",
+            // No --portal: on a host the wizard's portal is every address
+            // (the host's connections arrive on the guest's 10.0.2.15).
         ],
     ));
     vm.ng_ok(&["apply"]);
     let saved = vm.ssh_ok("stat -c %a /etc/rtslib-fb-target/saveconfig.json");
     assert_eq!(saved.trim(), "600", "the saved config holds CHAP secrets");
-    let live = vm.ssh_ok("targetcli ls /iscsi 2>&1");
+    let live = vm.lio_targets();
     assert!(live.contains("disk1"), "{live}");
     // nasguard's own table carries the group's network for the portal.
     let nft = vm.ssh_ok("nft list table inet nasguard");

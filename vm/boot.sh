@@ -13,7 +13,13 @@
 #   NASGUARD_VM_ACCEL=tcg|kvm   tcg (default): software emulation, boots the
 #                               stock kernel. kvm: this machine kind's /dev/kvm
 #                               is PVM and cannot run a stock Debian kernel.
-#   NASGUARD_VM_MEM=1024  NASGUARD_VM_SMP=2   guest memory (MiB) and CPUs
+#   NASGUARD_VM_MEM=1024  NASGUARD_VM_SMP=1   guest memory (MiB) and CPUs:
+#                               one vCPU each, because two guests share the
+#                               host's two cores, and a vCPU descheduled while
+#                               it holds a guest lock leaves its sibling
+#                               spinning (measured with two guests: the VM
+#                               tests 454 s with 2 vCPUs, 304 s with 1; a
+#                               boot 65 s and 41 s)
 #   NASGUARD_VM_CPU=max         the CPU model under tcg (measured: qemu64,
 #                               Nehalem, Westmere, SandyBridge within the
 #                               run-to-run noise of max, +-30 %)
@@ -45,7 +51,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 ACCEL=${NASGUARD_VM_ACCEL:-tcg}
 MEM=${NASGUARD_VM_MEM:-1024}
-SMP=${NASGUARD_VM_SMP:-2}
+SMP=${NASGUARD_VM_SMP:-1}
 # A pool's guests (NAME, NAME-2, NAME-3: crates/cli/tests/it/vm) each get
 # their own range, so two booting at once never race for the same ports.
 case $VM_NAME in

@@ -139,20 +139,33 @@ impl Systemd {
         self.show(service, unit).is_ok_and(|m| m.get("ActiveState").is_some_and(|s| s == "active"))
     }
 
+    /// Whether `unit` starts at boot, as its links on disk say now
+    /// (`systemctl is-enabled` reads them; `show`'s UnitFileState is what
+    /// systemd last loaded).
+    fn is_enabled(&self, service: Service, unit: &str) -> Result<bool> {
+        let (_, out) = self.systemctl(service, &["is-enabled", unit])?;
+        Ok(matches!(out.trim(), "enabled" | "enabled-runtime"))
+    }
+
     /// Start automatically at boot (or not). Enabling one backend disables
-    /// the other, which would take the same port at boot.
+    /// the other, which would take the same port at boot. Each `systemctl
+    /// enable` or `disable` reloads systemd (seconds on a small NAS), so
+    /// only what is not already so is changed.
     pub fn enable(&self, service: Service, on: bool) -> Result<()> {
-        if on && let Some(other) = rival(service, self.layout.backends) {
-            let loaded = self.show(service, other).is_ok_and(|m| m.get("LoadState").is_some_and(|s| s == "loaded"));
-            if loaded {
-                let (ok, out) = self.systemctl(service, &["disable", other])?;
-                if !ok {
-                    return Err(DaemonError::Failed {
-                        service,
-                        message: format!("systemctl disable {other}: {}", out.trim()),
-                    });
-                }
+        if on
+            && let Some(other) = rival(service, self.layout.backends)
+            && self.is_enabled(service, other)?
+        {
+            let (ok, out) = self.systemctl(service, &["disable", other])?;
+            if !ok {
+                return Err(DaemonError::Failed {
+                    service,
+                    message: format!("systemctl disable {other}: {}", out.trim()),
+                });
             }
+        }
+        if self.is_enabled(service, self.unit(service))? == on {
+            return Ok(());
         }
         self.must(service, if on { "enable" } else { "disable" })
     }

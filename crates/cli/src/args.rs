@@ -717,7 +717,8 @@ pub struct WizardArgs {
     /// 512 (legacy OS, VMware) or 4096 (modern OS).
     #[arg(long, default_value_t = 512)]
     pub blocksize: u32,
-    /// Portal listen address IP[:PORT], repeatable (default: the deployment's bind address).
+    /// Portal listen address IP[:PORT], repeatable (default: the deployment's address: every address on a
+    /// host, 127.0.0.1 in a sandbox; `init --bind`).
     #[arg(long)]
     pub portal: Vec<String>,
     /// Discovery Authentication Method: none (ISCSI-001), chap (default) or chap-mutual.

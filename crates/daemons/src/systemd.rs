@@ -445,11 +445,15 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let log = d.path().join("calls");
         let fake = d.path().join("systemctl");
+        // The units whose boot links exist, one per line: tgt at first.
+        let enabled = d.path().join("enabled");
+        std::fs::write(&enabled, "tgt\n").unwrap();
         std::fs::write(
             &fake,
             format!(
-                "#!/bin/sh\necho \"$@\" >> {}\n[ \"$1\" = show ] && [ \"$2\" = smbd ] && printf 'ActiveState=active\\nSubState=running\\nMainPID=42\\nUnitFileState=enabled\\nLoadState=loaded\\n'\n[ \"$1\" = show ] && [ \"$2\" != smbd ] && printf 'ActiveState=inactive\\nSubState=dead\\nMainPID=0\\nUnitFileState=disabled\\nLoadState=loaded\\n'\nexit 0\n",
-                log.display()
+                "#!/bin/sh\necho \"$@\" >> {}\n[ \"$1\" = show ] && [ \"$2\" = smbd ] && printf 'ActiveState=active\\nSubState=running\\nMainPID=42\\nUnitFileState=enabled\\nLoadState=loaded\\n'\n[ \"$1\" = show ] && [ \"$2\" != smbd ] && printf 'ActiveState=inactive\\nSubState=dead\\nMainPID=0\\nUnitFileState=disabled\\nLoadState=loaded\\n'\n[ \"$1\" = is-enabled ] && {{ grep -qx \"$2\" {} && echo enabled || echo disabled; }}\nexit 0\n",
+                log.display(),
+                enabled.display()
             ),
         )
         .unwrap();
@@ -469,7 +473,23 @@ mod tests {
         let calls = std::fs::read_to_string(&log).unwrap();
         let verbs: Vec<&str> = calls.lines().filter(|l| !l.starts_with("show")).collect();
         // Enabling LIO disables tgt, which would take port 3260 at boot.
-        assert_eq!(verbs, ["stop nfs-server", "disable tgt", "enable rtslib-fb-targetctl"]);
+        assert_eq!(
+            verbs,
+            [
+                "stop nfs-server",
+                "is-enabled tgt",
+                "disable tgt",
+                "is-enabled rtslib-fb-targetctl",
+                "enable rtslib-fb-targetctl"
+            ]
+        );
+        // Once it is so, enabling again only asks (each enable or disable
+        // reloads systemd).
+        std::fs::write(&enabled, "rtslib-fb-targetctl\n").unwrap();
+        std::fs::write(&log, "").unwrap();
+        sup.enable(Service::Iscsi, true).unwrap();
+        let calls = std::fs::read_to_string(&log).unwrap();
+        assert_eq!(calls.lines().collect::<Vec<_>>(), ["is-enabled tgt", "is-enabled rtslib-fb-targetctl"]);
         let ganesha = Systemd { systemctl: fake, journalctl: None, layout: layout(Backends::SANDBOX) };
         assert_eq!(ganesha.status(Service::Nfs).unwrap().unit.as_deref(), Some("nfs-ganesha"));
     }
